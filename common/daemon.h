@@ -1,0 +1,25 @@
+/* What every gwe program does first: its command line, its config, its log. */
+#ifndef GWE_DAEMON_H
+#define GWE_DAEMON_H
+
+#include "config.h"
+
+struct daemon_opts {
+	const char	*conf;		/* -f FILE */
+	int		 foreground;	/* -F */
+	int		 debug;		/* -d: debug level regardless of config */
+	int		 once;		/* --once (netd only) */
+};
+
+/*
+ * Parse -f FILE, -F, -d, -h/--help, -V/--version (and --once when
+ * allow_once); exits 0 after help or version, 2 on a usage error.
+ */
+void	daemon_args(int argc, char **argv, const char *prog, const char *usage_extra,
+	    int allow_once, struct daemon_opts *o);
+/* Load the configuration or exit 1 with the reason on stderr. */
+void	daemon_config(const struct daemon_opts *o, struct gwe_config *cfg);
+/* Resolve a [security] user or exit with the reason. */
+void	daemon_user(const char *what, const char *spec, uid_t *uid, gid_t *gid);
+
+#endif

@@ -1,0 +1,17 @@
+/* Small helpers shared by every process. */
+#ifndef GWE_UTIL_H
+#define GWE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copy with truncation, always NUL-terminated; returns strlen(src). */
+size_t	gwe_strlcpy(char *dst, const char *src, size_t size);
+/* Parse a whole decimal number in [min,max]; returns 0 or -1. */
+int	gwe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Parse a boolean: true/false/yes/no/on/off/1/0; returns 0 or -1. */
+int	gwe_parse_bool(const char *s, int *out);
+/* Read a whole small file (at most max bytes) into a NUL-terminated buffer. */
+int	gwe_read_file(const char *path, size_t max, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * minisign signatures (DESIGN section 7): Ed25519 over the BLAKE2b-512
+ * of the file (algorithm "ED"), with a global signature over the
+ * signature and the trusted comment.  Legacy "Ed" is refused.  The text
+ * formats are parsed here with exact lengths; the crypto is libsodium's.
+ * The same code runs in the verifier and again in the installer.
+ */
+#ifndef GWE_VFY_SIG_H
+#define GWE_VFY_SIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "vfy_name.h"
+
+#define VFY_KEYID_LEN		8
+#define VFY_PK_LEN		32
+#define VFY_SIG_LEN		64
+#define VFY_DIGEST_LEN		64	/* BLAKE2b-512 */
+#define VFY_COMMENT_MAX		1024	/* trusted comment, bytes, without NUL */
+#define VFY_MAX_KEYS		32
+
+struct vfy_pubkey {
+	uint8_t	keyid[VFY_KEYID_LEN];
+	uint8_t	pk[VFY_PK_LEN];
+	char	source[256];		/* file it came from, for logs */
+};
+
+struct vfy_keyring {
+	struct vfy_pubkey keys[VFY_MAX_KEYS];
+	size_t	n;
+};
+
+struct vfy_minisig {
+	uint8_t	keyid[VFY_KEYID_LEN];
+	uint8_t	sig[VFY_SIG_LEN];
+	char	trusted_comment[VFY_COMMENT_MAX + 1];
+	uint8_t	global_sig[VFY_SIG_LEN];
+};
+
+/*
+ * Parse the text of a minisign public key file (comment line + base64 line
+ * of "Ed" + key id + key, optional final LF); source is left empty.
+ */
+int	vfy_pubkey_parse(const char *text, size_t len, struct vfy_pubkey *out,
+	    char *reason, size_t reasonlen);
+/*
+ * Add one public key file (a regular file of at most 4 KiB) to the ring;
+ * a key id already there is skipped (the first one is kept).
+ */
+int	vfy_keyring_add_file(struct vfy_keyring *kr, const char *path,
+	    char *reason, size_t reasonlen);
+/*
+ * Empty kr, then load every regular *.pub in dir (sorted by name; dot
+ * files, symlinks and other non-regular entries are skipped); an
+ * unreadable or malformed key is an error naming the file, and leaves kr
+ * empty.  An empty dir gives n = 0 and success: the caller decides.
+ */
+int	vfy_keyring_load_dir(struct vfy_keyring *kr, const char *dir,
+	    char *reason, size_t reasonlen);
+
+/*
+ * Parse the text of a .minisig file; len is exact (no NUL needed).  Only
+ * LF line ends; the trusted comment is at most VFY_COMMENT_MAX bytes.
+ * Legacy "Ed" signatures are refused here (the structure holds no
+ * algorithm: what parses is "ED").
+ */
+int	vfy_minisig_parse(const char *text, size_t len, struct vfy_minisig *out,
+	    char *reason, size_t reasonlen);
+
+/*
+ * Verify the file behind fd (read with pread from offset 0 up to size,
+ * never read/lseek) against sig: key id among the ring, global signature
+ * over signature+trusted comment, signature over BLAKE2b-512 of the
+ * bytes, "file:<name>" in the trusted comment, "expires:<t>" > now when
+ * present (a malformed or repeated expires: is refused, as is a
+ * repeated file:).  Checks in that order after the key id: global
+ * signature, trusted comment, then the file.  The digest (BLAKE2b-512 of
+ * the bytes) is computed first, so it is filled on every refusal when the
+ * file could be read (zeros otherwise).  Returns 0 accepted, -1 refused
+ * (reason set).
+ */
+int	vfy_sig_check_fd(int fd, uint64_t size, const char *name,
+	    const struct vfy_minisig *sig, const struct vfy_keyring *kr,
+	    time_t now, uint8_t digest[VFY_DIGEST_LEN],
+	    char *reason, size_t reasonlen);
+
+/*
+ * BLAKE2b-512 of fd's bytes [0,size) with pread only, in 64 KiB chunks.
+ * Returns 0 or -1 (errno set; EIO when the file ends before size).
+ */
+int	vfy_digest_fd(int fd, uint64_t size, uint8_t digest[VFY_DIGEST_LEN]);
+
+#endif
