@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,5 +105,18 @@ fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
+	return -1;
+}
+
+int
+gwe_errf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf != NULL && len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(buf, len, fmt, ap);
+		va_end(ap);
+	}
 	return -1;
 }

@@ -11,6 +11,12 @@ size_t	gwe_strlcpy(char *dst, const char *src, size_t size);
 int	gwe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Parse a boolean: true/false/yes/no/on/off/1/0; returns 0 or -1. */
 int	gwe_parse_bool(const char *s, int *out);
+/*
+ * Format a reason into buf (when buf is not NULL) and return -1, so a
+ * check can `return gwe_errf(reason, len, "...", ...);`.
+ */
+int	gwe_errf(char *buf, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 /* Read a whole small file (at most max bytes) into a NUL-terminated buffer. */
 int	gwe_read_file(const char *path, size_t max, char **out, size_t *len);
 

@@ -11,26 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
 #include "vfy_name.h"
 
 #define TGZ_SUFFIX	".tar.gz"
 #define TGZ_SUFFIX_LEN	(sizeof(TGZ_SUFFIX) - 1)
-
-static int	fail(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *reason, size_t reasonlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason != NULL && reasonlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(reason, reasonlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static int
 is_digit(unsigned char c)
@@ -58,13 +43,13 @@ check_app(const char *s, size_t len, char *reason, size_t reasonlen)
 	size_t i;
 
 	if (len == 0)
-		return fail(reason, reasonlen, "name: app is empty");
+		return gwe_errf(reason, reasonlen, "name: app is empty");
 	if (len > VFY_APP_MAX)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "name: app is %zu bytes, more than %d", len, VFY_APP_MAX);
 	for (i = 0; i < len; i++) {
 		if (!is_app_char((unsigned char)s[i]))
-			return fail(reason, reasonlen,
+			return gwe_errf(reason, reasonlen,
 			    "name: app has bad byte 0x%02x at %zu",
 			    (unsigned char)s[i], i);
 	}
@@ -78,21 +63,21 @@ check_version(const char *s, size_t len, char *reason, size_t reasonlen)
 	size_t i;
 
 	if (len == 0)
-		return fail(reason, reasonlen, "name: version is empty");
+		return gwe_errf(reason, reasonlen, "name: version is empty");
 	if (len > VFY_VERSION_MAX)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "name: version is %zu bytes, more than %d", len,
 		    VFY_VERSION_MAX);
 	if (!is_digit((unsigned char)s[0]))
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "name: version does not start with a digit");
 	for (i = 0; i < len; i++) {
 		if (!is_version_char((unsigned char)s[i]))
-			return fail(reason, reasonlen,
+			return gwe_errf(reason, reasonlen,
 			    "name: version has bad byte 0x%02x at %zu",
 			    (unsigned char)s[i], i);
 		if (i > 0 && s[i] == '.' && s[i - 1] == '.')
-			return fail(reason, reasonlen,
+			return gwe_errf(reason, reasonlen,
 			    "name: version contains \"..\"");
 	}
 	return 0;
@@ -106,22 +91,22 @@ vfy_name_parse(const char *name, char app[VFY_APP_MAX + 1],
 	size_t len, applen, vlen;
 
 	if (name == NULL || name[0] == '\0')
-		return fail(reason, reasonlen, "name: empty");
+		return gwe_errf(reason, reasonlen, "name: empty");
 	len = strnlen(name, VFY_NAME_MAX + 1);
 	if (len > VFY_NAME_MAX)
-		return fail(reason, reasonlen, "name: longer than %d bytes",
+		return gwe_errf(reason, reasonlen, "name: longer than %d bytes",
 		    VFY_NAME_MAX);
 	if (memchr(name, '/', len) != NULL)
-		return fail(reason, reasonlen, "name: contains '/'");
+		return gwe_errf(reason, reasonlen, "name: contains '/'");
 	if (len < TGZ_SUFFIX_LEN ||
 	    memcmp(name + len - TGZ_SUFFIX_LEN, TGZ_SUFFIX, TGZ_SUFFIX_LEN))
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "name: does not end in " TGZ_SUFFIX);
 	len -= TGZ_SUFFIX_LEN;
 	dot = memchr(name, '.', len);
 	if (dot == NULL || (size_t)(dot - name) + 1 >= len ||
 	    dot[1] != 'v')
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "name: no .v<version> after the app");
 	applen = (size_t)(dot - name);
 	vlen = len - applen - 2;

@@ -28,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "util.h"
 #include "vfy_sig.h"
 
 #define ALG_LEN		2
@@ -49,22 +50,6 @@ struct line {
 	const char	*p;
 	size_t		 len;
 };
-
-static int	fail(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *reason, size_t reasonlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason != NULL && reasonlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(reason, reasonlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static int
 crypto_ready(void)
@@ -106,7 +91,7 @@ next_line(const char *text, size_t len, size_t *pos, int lineno,
 	size_t rest;
 
 	if (*pos >= len)
-		return fail(reason, reasonlen, "%s: missing line %d", what,
+		return gwe_errf(reason, reasonlen, "%s: missing line %d", what,
 		    lineno);
 	rest = len - *pos;
 	l->p = text + *pos;
@@ -114,11 +99,11 @@ next_line(const char *text, size_t len, size_t *pos, int lineno,
 	l->len = nl != NULL ? (size_t)(nl - l->p) : rest;
 	*pos += l->len + (nl != NULL);
 	if (memchr(l->p, '\r', l->len) != NULL)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "%s: carriage return on line %d (only LF line ends)", what,
 		    lineno);
 	if (memchr(l->p, '\0', l->len) != NULL)
-		return fail(reason, reasonlen, "%s: NUL byte on line %d", what,
+		return gwe_errf(reason, reasonlen, "%s: NUL byte on line %d", what,
 		    lineno);
 	return 0;
 }
@@ -131,11 +116,11 @@ comment_line(const struct line *l, const char *prefix, size_t max,
 	size_t plen = strlen(prefix);
 
 	if (l->len < plen || memcmp(l->p, prefix, plen) != 0)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "%s: line %d does not start with \"%s\"", what, lineno,
 		    prefix);
 	if (l->len - plen > max)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "%s: comment on line %d is longer than %zu bytes", what,
 		    lineno, max);
 	return 0;
@@ -151,17 +136,17 @@ b64_line(const struct line *l, uint8_t *out, size_t want, int lineno,
 	size_t binlen = 0;
 
 	if (l->len == 0)
-		return fail(reason, reasonlen, "%s: line %d is empty", what,
+		return gwe_errf(reason, reasonlen, "%s: line %d is empty", what,
 		    lineno);
 	if (l->len > B64_LINE_MAX)
-		return fail(reason, reasonlen, "%s: line %d is too long", what,
+		return gwe_errf(reason, reasonlen, "%s: line %d is too long", what,
 		    lineno);
 	if (sodium_base642bin(buf, sizeof(buf), l->p, l->len, NULL, &binlen,
 	    &end, sodium_base64_VARIANT_ORIGINAL) != 0 || end != l->p + l->len)
-		return fail(reason, reasonlen, "%s: bad base64 on line %d",
+		return gwe_errf(reason, reasonlen, "%s: bad base64 on line %d",
 		    what, lineno);
 	if (binlen != want)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "%s: line %d decodes to %zu bytes, not %zu", what, lineno,
 		    binlen, want);
 	memcpy(out, buf, want);
@@ -175,7 +160,7 @@ at_end(size_t pos, size_t len, int lineno, const char *what, char *reason,
     size_t reasonlen)
 {
 	if (pos != len)
-		return fail(reason, reasonlen, "%s: trailing data after line %d",
+		return gwe_errf(reason, reasonlen, "%s: trailing data after line %d",
 		    what, lineno);
 	return 0;
 }
@@ -190,7 +175,7 @@ vfy_pubkey_parse(const char *text, size_t len, struct vfy_pubkey *out,
 	size_t pos = 0;
 
 	if (len == 0)
-		return fail(reason, reasonlen, "%s: empty", what);
+		return gwe_errf(reason, reasonlen, "%s: empty", what);
 	if (next_line(text, len, &pos, 1, what, &l, reason, reasonlen) == -1 ||
 	    comment_line(&l, UNTRUSTED_PREFIX, VFY_COMMENT_MAX, 1, what,
 	    reason, reasonlen) == -1)
@@ -201,7 +186,7 @@ vfy_pubkey_parse(const char *text, size_t len, struct vfy_pubkey *out,
 	if (at_end(pos, len, 2, what, reason, reasonlen) == -1)
 		return -1;
 	if (memcmp(bin, "Ed", ALG_LEN) != 0)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "%s: unknown algorithm 0x%02x%02x", what, bin[0], bin[1]);
 	memset(out, 0, sizeof(*out));
 	memcpy(out->keyid, bin + ALG_LEN, VFY_KEYID_LEN);
@@ -215,9 +200,9 @@ sig_alg(const uint8_t *bin, char *reason, size_t reasonlen)
 	if (memcmp(bin, "ED", ALG_LEN) == 0)
 		return 0;
 	if (memcmp(bin, "Ed", ALG_LEN) == 0)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: legacy Ed signatures are refused");
-	return fail(reason, reasonlen,
+	return gwe_errf(reason, reasonlen,
 	    "signature: unknown algorithm 0x%02x%02x", bin[0], bin[1]);
 }
 
@@ -235,7 +220,7 @@ vfy_minisig_parse(const char *text, size_t len, struct vfy_minisig *out,
 	size_t pos = 0, plen = strlen(TRUSTED_PREFIX);
 
 	if (len == 0)
-		return fail(reason, reasonlen, "%s: empty", what);
+		return gwe_errf(reason, reasonlen, "%s: empty", what);
 	if (next_line(text, len, &pos, 1, what, &l, reason, reasonlen) == -1 ||
 	    comment_line(&l, UNTRUSTED_PREFIX, VFY_COMMENT_MAX, 1, what,
 	    reason, reasonlen) == -1)
@@ -285,26 +270,26 @@ read_small(int fd, const char *path, char *buf, size_t *len, char *reason,
 	size_t off = 0;
 
 	if (fstat(fd, &st) == -1)
-		return fail(reason, reasonlen, "keys: %s: %s", path,
+		return gwe_errf(reason, reasonlen, "keys: %s: %s", path,
 		    strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return fail(reason, reasonlen, "keys: %s: not a regular file",
+		return gwe_errf(reason, reasonlen, "keys: %s: not a regular file",
 		    path);
 	if (st.st_size > KEYFILE_MAX)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "keys: %s: larger than %d bytes", path, KEYFILE_MAX);
 	for (;;) {
 		r = pread(fd, buf + off, KEYFILE_MAX + 1 - off, (off_t)off);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
-			return fail(reason, reasonlen, "keys: %s: %s", path,
+			return gwe_errf(reason, reasonlen, "keys: %s: %s", path,
 			    strerror(errno));
 		if (r == 0)
 			break;
 		off += (size_t)r;
 		if (off > KEYFILE_MAX)
-			return fail(reason, reasonlen,
+			return gwe_errf(reason, reasonlen,
 			    "keys: %s: larger than %d bytes", path,
 			    KEYFILE_MAX);
 	}
@@ -326,23 +311,23 @@ keyring_add_at(struct vfy_keyring *kr, int dirfd, const char *name,
 	int fd, r;
 
 	if (strlen(path) >= sizeof(pk.source))
-		return fail(reason, reasonlen, "keys: path too long: %.64s...",
+		return gwe_errf(reason, reasonlen, "keys: path too long: %.64s...",
 		    path);
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
 	    oflags);
 	if (fd == -1)
-		return fail(reason, reasonlen, "keys: %s: %s", path,
+		return gwe_errf(reason, reasonlen, "keys: %s: %s", path,
 		    strerror(errno));
 	r = read_small(fd, path, buf, &len, reason, reasonlen);
 	close(fd);
 	if (r == -1)
 		return -1;
 	if (vfy_pubkey_parse(buf, len, &pk, why, sizeof(why)) == -1)
-		return fail(reason, reasonlen, "keys: %s: %s", path, why);
+		return gwe_errf(reason, reasonlen, "keys: %s: %s", path, why);
 	if (keyring_has(kr, pk.keyid))
 		return 0;	/* the same key id twice: keep the first */
 	if (kr->n >= VFY_MAX_KEYS)
-		return fail(reason, reasonlen, "keys: %s: more than %d keys",
+		return gwe_errf(reason, reasonlen, "keys: %s: more than %d keys",
 		    path, VFY_MAX_KEYS);
 	memcpy(pk.source, path, strlen(path) + 1);
 	kr->keys[kr->n++] = pk;
@@ -399,20 +384,20 @@ list_pub(DIR *d, const char *dir, char ***namesp, size_t *np, char *reason,
 		if (n >= KEYDIR_FILES_MAX ||
 		    (nn = realloc(names, (n + 1) * sizeof(*names))) == NULL) {
 			free_names(names, n);
-			return fail(reason, reasonlen,
+			return gwe_errf(reason, reasonlen,
 			    "keys: %s: too many files", dir);
 		}
 		names = nn;
 		if ((names[n] = strdup(de->d_name)) == NULL) {
 			free_names(names, n);
-			return fail(reason, reasonlen, "keys: %s: %s", dir,
+			return gwe_errf(reason, reasonlen, "keys: %s: %s", dir,
 			    strerror(ENOMEM));
 		}
 		n++;
 	}
 	if (errno != 0) {
 		free_names(names, n);
-		return fail(reason, reasonlen, "keys: %s: %s", dir,
+		return gwe_errf(reason, reasonlen, "keys: %s: %s", dir,
 		    strerror(errno));
 	}
 	if (n > 0)
@@ -435,7 +420,7 @@ vfy_keyring_load_dir(struct vfy_keyring *kr, const char *dir, char *reason,
 
 	memset(kr, 0, sizeof(*kr));
 	if ((d = opendir(dir)) == NULL)
-		return fail(reason, reasonlen, "keys: %s: %s", dir,
+		return gwe_errf(reason, reasonlen, "keys: %s: %s", dir,
 		    strerror(errno));
 	if (list_pub(d, dir, &names, &n, reason, reasonlen) == -1) {
 		closedir(d);
@@ -444,7 +429,7 @@ vfy_keyring_load_dir(struct vfy_keyring *kr, const char *dir, char *reason,
 	for (i = 0; i < n && r == 0; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 		    names[i]) >= sizeof(path))
-			r = fail(reason, reasonlen, "keys: %s: path too long",
+			r = gwe_errf(reason, reasonlen, "keys: %s: path too long",
 			    names[i]);
 		else
 			r = keyring_add_at(kr, dirfd(d), names[i], path,
@@ -522,13 +507,13 @@ check_global(const struct vfy_minisig *sig, const struct vfy_pubkey *pk,
 
 	clen = strnlen(sig->trusted_comment, sizeof(sig->trusted_comment));
 	if (clen > VFY_COMMENT_MAX)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: trusted comment is not terminated");
 	memcpy(msg, sig->sig, VFY_SIG_LEN);
 	memcpy(msg + VFY_SIG_LEN, sig->trusted_comment, clen);
 	if (crypto_sign_verify_detached(sig->global_sig, msg,
 	    VFY_SIG_LEN + clen, pk->pk) != 0)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: global signature does not verify");
 	return 0;
 }
@@ -597,26 +582,26 @@ check_comment(const struct vfy_minisig *sig, const char *name, time_t now,
 
 	scan_tokens(sig->trusted_comment, &t);
 	if (t.nfile == 0)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: trusted comment has no file: token");
 	if (t.nfile > 1)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: trusted comment has more than one file: token");
 	if (t.filelen != strlen(name) || memcmp(t.file, name, t.filelen) != 0)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: file:%.*s does not match %s", (int)t.filelen,
 		    t.file, name);
 	if (t.nexpires == 0)
 		return 0;
 	if (t.nexpires > 1)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: trusted comment has more than one expires: token");
 	if (parse_expires(t.expires, t.expireslen, &exp) == -1)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: malformed expires:%.*s", (int)t.expireslen,
 		    t.expires);
 	if ((int64_t)now >= exp)
-		return fail(reason, reasonlen, "signature: expired at %lld",
+		return gwe_errf(reason, reasonlen, "signature: expired at %lld",
 		    (long long)exp);
 	return 0;
 }
@@ -632,9 +617,9 @@ vfy_sig_check_fd(int fd, uint64_t size, const char *name,
 
 	memset(digest, 0, VFY_DIGEST_LEN);
 	if (name == NULL || sig == NULL || kr == NULL)
-		return fail(reason, reasonlen, "signature: nothing to check");
+		return gwe_errf(reason, reasonlen, "signature: nothing to check");
 	if (crypto_ready() == -1)
-		return fail(reason, reasonlen, "signature: sodium_init failed");
+		return gwe_errf(reason, reasonlen, "signature: sodium_init failed");
 	/* The digest first, so it can be logged with any refusal. */
 	if ((dr = digest_fd(fd, size, digest)) != 0) {
 		derr = errno;
@@ -643,21 +628,21 @@ vfy_sig_check_fd(int fd, uint64_t size, const char *name,
 	/* The algorithm: vfy_minisig_parse() only lets "ED" through. */
 	if ((pk = keyring_find(kr, sig->keyid)) == NULL) {
 		keyid_hex(sig->keyid, idhex);
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: key id %s matches no trusted key", idhex);
 	}
 	if (check_global(sig, pk, reason, reasonlen) == -1 ||
 	    check_comment(sig, name, now, reason, reasonlen) == -1)
 		return -1;
 	if (dr == -2)
-		return fail(reason, reasonlen,
+		return gwe_errf(reason, reasonlen,
 		    "signature: %s is shorter than %llu bytes", name,
 		    (unsigned long long)size);
 	if (dr != 0)
-		return fail(reason, reasonlen, "signature: cannot read %s: %s",
+		return gwe_errf(reason, reasonlen, "signature: cannot read %s: %s",
 		    name, strerror(derr));
 	if (crypto_sign_verify_detached(sig->sig, digest, VFY_DIGEST_LEN,
 	    pk->pk) != 0)
-		return fail(reason, reasonlen, "signature: does not verify");
+		return gwe_errf(reason, reasonlen, "signature: does not verify");
 	return 0;
 }
