@@ -1,0 +1,169 @@
+/*
+ * install.sh runs in its own session and group, from the staging dir, with
+ * stdin /dev/null, stdout and stderr on one pipe, no other fd, a fixed
+ * environment.  We stop when install.sh exits (its pidfd says so), not at
+ * the pipe's EOF, so a background child holding the pipe cannot hang us;
+ * the rest of the group is then killed (not what called setsid() itself).
+ */
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+
+#include <poll.h>
+
+#include "installd.h"
+
+#define GRACE_MS	3000		/* from SIGTERM to SIGKILL on time-out */
+#define DRAIN_READS	64		/* at most, once install.sh has exited */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void __attribute__((noreturn))
+child(const struct ins_job *j, int wfd)
+{
+	char e_app[16 + IPC_APP_LEN], e_ver[16 + IPC_VER_LEN], e_stg[16 + PATH_MAX];
+	char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin", prog[] = "./install.sh";
+	char *argv[] = { prog, NULL }, *envp[] = { path, e_app, e_ver, e_stg, NULL };
+	sigset_t none;
+	int nfd;
+
+	snprintf(e_app, sizeof(e_app), "GWE_APP=%s", j->req->app);
+	snprintf(e_ver, sizeof(e_ver), "GWE_VERSION=%s", j->req->version);
+	snprintf(e_stg, sizeof(e_stg), "GWE_STAGING=%s", j->staging);
+	/* Undo what the daemon set for itself. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	umask(022);
+	if (setsid() == -1 || chdir(j->staging) == -1 ||
+	    (nfd = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(nfd, 0) == -1 || dup2(wfd, 1) == -1 || dup2(wfd, 2) == -1)
+		_exit(126);
+	close_range(3, ~0U, 0);
+	execve(prog, argv, envp);
+	dprintf(2, "gwe: cannot run install.sh: %s\n", strerror(errno));
+	_exit(127);
+}
+
+/* Read once: keep what fits under the cap, count all.  -1 at EOF or nothing. */
+static int
+capture(int *fd, struct ipc_result *res, size_t cap)
+{
+	char buf[16384];
+	ssize_t r = read(*fd, buf, sizeof(buf));
+	size_t keep = cap - res->output_len;
+
+	if (r == 0 || (r == -1 && errno != EAGAIN)) {
+		close(*fd);
+		*fd = -1;
+	}
+	if (r <= 0)
+		return -1;
+	if ((size_t)r < keep)
+		keep = (size_t)r;
+	memcpy(res->output + res->output_len, buf, keep);
+	res->output_len += (uint32_t)keep;
+	res->output_total += (uint64_t)r;
+	return 0;
+}
+
+/* Capture until install.sh exits; on time-out SIGTERM, then SIGKILL, the group. */
+static int
+wait_exit(int *fd, int pidfd, pid_t pgid, struct ipc_result *res, size_t cap,
+    uint64_t timeout_ms)
+{
+	struct pollfd p[2] = { { .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+	uint64_t deadline = now_ms() + timeout_ms, t;
+	int killed = 0;
+
+	for (;;) {
+		if ((t = now_ms()) >= deadline) {
+			kill(-pgid, killed ? SIGKILL : SIGTERM);
+			deadline = t + GRACE_MS;
+			killed = 1;
+			continue;
+		}
+		p[0].fd = *fd;
+		if (poll(p, 2, (int)(deadline - t)) == -1 && errno != EINTR)
+			fatal("poll");
+		if (*fd != -1 && p[0].revents != 0)
+			capture(fd, res, cap);
+		if (p[1].revents & POLLIN)
+			return killed;
+	}
+}
+
+int
+ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
+{
+	uint64_t t0 = now_ms();
+	int p[2], pidfd, st, killed, i;
+	pid_t pid;
+
+	res->output_len = 0;
+	res->output_total = 0;
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0)
+		child(j, p[1]);
+	close(p[1]);
+	/* Record the group at once, for the recovery after a crash. */
+	j->pgid = (uint64_t)pid;
+	if (ins_proc_start(pid, &j->start) == -1 || ins_marker(ctx, j) == -1)
+		log_warn("cannot record install.sh pid=%d", (int)pid);
+	if ((pidfd = pidfd_open(pid, 0)) == -1 || fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("pidfd_open");
+	killed = wait_exit(&p[0], pidfd, pid, res, ctx->cfg.limits.output_cap,
+	    ctx->cfg.limits.install_timeout * 1000);
+	/* A zombie until waitpid, install.sh keeps its group id ours to kill. */
+	kill(-pid, SIGKILL);
+	if (waitpid(pid, &st, 0) == -1)
+		fatal("waitpid");
+	for (i = 0; i < DRAIN_READS && p[0] != -1 &&
+	    capture(&p[0], res, ctx->cfg.limits.output_cap) == 0; i++)
+		;
+	if (p[0] != -1)
+		close(p[0]);
+	close(pidfd);
+	res->duration_ms = now_ms() - t0;
+	res->finished_at = (uint64_t)time(NULL);
+	res->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	res->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	res->status = res->exit_code == 0 && !killed ? IPC_ST_INSTALLED : IPC_ST_FAILED;
+	res->truncated = res->output_total > res->output_len;
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
+int
+ins_proc_start(pid_t pid, uint64_t *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* The command name (field 2) may hold anything: start after its last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d "
+	    "%*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+		return -1;
+	*start = t;
+	return 0;
+}

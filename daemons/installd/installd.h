@@ -1,0 +1,80 @@
+/*
+ * gwe-installd: the root-owned installer (DESIGN section 2).  It takes
+ * one message type that does work, INSTALL_REQ from the verifier, checks
+ * it again on its own, extracts, runs install.sh and keeps the result on
+ * disk until it is acknowledged.
+ */
+#ifndef GWE_INSTALLD_H
+#define GWE_INSTALLD_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../common/config.h"
+#include "../../common/log.h"
+#include "../../common/util.h"
+#include "../../common/vfy_sig.h"
+#include "../../ipc/ipc.h"
+
+struct ins_ctx {
+	struct gwe_config	cfg;
+	struct vfy_keyring	kr;
+	char	apps_dir[PATH_MAX];	/* state_dir/installd/apps */
+	char	marker_path[PATH_MAX];	/* state_dir/installd/installing */
+	char	results_dir[PATH_MAX];	/* state_dir/installd/results */
+	char	staging_dir[PATH_MAX];	/* state_dir/installd/staging */
+};
+
+/* The install in progress: what the "installing" marker holds. */
+struct ins_job {
+	uint64_t job;
+	char	 app[IPC_APP_LEN];
+	char	 version[IPC_VER_LEN];
+	char	 staging[PATH_MAX];
+	uint64_t pgid;			/* install.sh's group, 0 before it runs */
+	uint64_t start;			/* its start time, /proc/PID/stat field 22 */
+	const struct ipc_install_req *req;	/* not in the marker */
+};
+
+/* ins_check.c */
+int	ins_check(struct ins_ctx *, const struct ipc_install_req *, int fd,
+	    char *reason, size_t reasonlen);
+
+/* ins_extract.c */
+int	ins_staging_new(struct ins_ctx *, const char *app, char *dir, size_t dirlen);
+int	ins_rmtree(const char *dir);
+int	ins_extract(struct ins_ctx *, int fd, uint64_t size, const char *dir,
+	    char *reason, size_t reasonlen);
+
+/* ins_run.c */
+int	ins_run(struct ins_ctx *, struct ins_job *, struct ipc_result *);
+int	ins_proc_start(pid_t pid, uint64_t *start);
+
+/* ins_state.c */
+void	ins_state_init(struct ins_ctx *);
+int	ins_each(const char *dir, int (*)(const char *, void *), void *);
+/* The installed-apps record of an app is an APP_ENTRY: its version and
+ * digest are of the last install that exited 0. */
+int	ins_app_get(struct ins_ctx *, const char *app, struct ipc_app_entry *);
+int	ins_app_update(struct ins_ctx *, const struct ipc_install_req *,
+	    const struct ipc_result *);
+void	ins_result_save(struct ins_ctx *, const struct ipc_result *);
+int	ins_result_load(struct ins_ctx *, uint64_t job, struct ipc_result *);
+int	ins_result_forget(struct ins_ctx *, uint64_t job);
+void	ins_result_text(struct ipc_result *, uint32_t status, const char *name,
+	    const char *reason);
+int	ins_marker(struct ins_ctx *, const struct ins_job *);
+void	ins_recover(struct ins_ctx *);
+
+#endif

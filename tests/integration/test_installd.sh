@@ -1,0 +1,258 @@
+#!/bin/sh
+# gwe-installd against its own test client (tests/helpers/ins_client.c),
+# which plays the verifier: a real installer, real minisign keys and
+# tarballs, everything in a temp dir.
+. "$(dirname "$0")/../lib/tap.sh"
+need_root "gwe-installd"
+for tool in minisign tar pgrep; do
+	command -v $tool >/dev/null || { echo "ok 1 - gwe-installd # SKIP no $tool"; echo "1..1"; exit 0; }
+done
+tap_tmp
+INSTALLD=$GWE_BUILD/gwe-installd
+SOCK=$T/run/installd.sock
+IC="$GWE_BUILD/tests/ins_client -s $SOCK -u $VFY_UID -g $VFY_UID"
+LOG=$T/installd.log
+mkdir -p $T/keys $T/pkgs $T/src
+minisign -G -W -p $T/keys/test.pub -s $T/sec >/dev/null 2>&1 ||
+	{ echo "ok 1 - gwe-installd # SKIP minisign -G failed"; echo "1..1"; exit 0; }
+
+# conf FILE [key=value (section.key)]...: a config for this temp root.
+conf() {
+	f=$1; shift
+	{
+		echo "[security]"; echo "keys_dir = $T/keys"; echo "verify_user = $VFY_UID"
+		for kv in "$@"; do case $kv in security.*) echo "${kv#security.}";; esac; done
+		echo "[limits]"; echo "output_cap = 4096"
+		for kv in "$@"; do case $kv in limits.*) echo "${kv#limits.}";; esac; done
+		echo "[paths]"; echo "state_dir = $T/state"; echo "run_dir = $T/run"
+	} > "$f"
+}
+conf $T/gwe.conf "limits.install_timeout = 30"
+conf $T/short.conf "limits.install_timeout = 2"
+conf $T/keep.conf "limits.keep_staging = true"
+conf $T/unsigned.conf "security.require_signature = false"
+
+start() {
+	rm -f $SOCK
+	n0=$(cat $LOG 2>/dev/null | grep -c ' started ')
+	"$INSTALLD" -F -f "$1" 2>>$LOG &
+	IPID=$!
+	TAP_PIDS="$TAP_PIDS $IPID"
+	wait_for 10 sh -c "[ \$(grep -c ' started ' $LOG) -gt $n0 ]"
+}
+stop() { kill $IPID 2>/dev/null; wait $IPID 2>/dev/null; }
+
+# pkg NAME 'install.sh body' [extra files...]: build and sign a tarball.
+pkg() {
+	name=$1; body=$2; shift 2
+	d=$T/src/$name; rm -rf $d; mkdir -p $d
+	printf '#!/bin/sh\n%s\n' "$body" > $d/install.sh
+	chmod 755 $d/install.sh
+	(cd $d && tar czf $T/pkgs/$name install.sh "$@")
+	minisign -S -s $T/sec -m $T/pkgs/$name >/dev/null 2>&1
+}
+# inst NAME [client options...]: install it; the result lands in $T/r.
+inst() { name=$1; shift; $IC "$@" install $T/pkgs/$name $T/pkgs/$name.minisig > $T/r 2>&1; }
+has() { grep -q -- "$1" "${2:-$T/r}"; }
+running() { pgrep -f "$1" >/dev/null; }
+none_left() { ! running "$1"; }
+
+start $T/gwe.conf || { not_ok "installer starts"; diag "$(cat $LOG)"; tap_end; }
+ok "installer starts and listens"
+check "socket is 0600 and owned by the verifier's uid" \
+	test "$(stat -c '%a %u' $SOCK)" = "600 $VFY_UID"
+check "state dir is root's, 0755, shared" test "$(stat -c '%a %u' $T/state)" = "755 0"
+check "the installer's own state dir is root's, 0700" test "$(stat -c '%a %u' $T/state/installd)" = "700 0"
+
+# ---- a good install -----------------------------------------------------
+pkg good.v1.0.tar.gz 'echo "hello from install.sh app=$GWE_APP version=$GWE_VERSION"
+[ "$(pwd)" = "$GWE_STAGING" ] && echo "cwd is staging"
+[ -t 0 ] || echo "stdin: $(cat)."
+echo "env: $(env | grep -vc "^\(PATH\|GWE_APP\|GWE_VERSION\|GWE_STAGING\|PWD\|SHLVL\|_\|OLDPWD\)=") extra"
+echo "fds: $(ls /proc/self/fd | wc -l)"
+echo to-stderr >&2'
+inst good.v1.0.tar.gz --job 1
+check "good tarball: status installed, exit 0" sh -c "grep -q '^status=installed' $T/r && grep -q '^exit_code=0' $T/r"
+check "good tarball: install.sh output comes back" has "hello from install.sh app=good version=1.0"
+check "install.sh runs in the staging dir with stdin /dev/null and stderr captured" \
+	sh -c "grep -q 'cwd is staging' $T/r && grep -q '^stdin: \.' $T/r && grep -q to-stderr $T/r"
+check "install.sh gets a fixed environment and only fds 0-2 (+ ls's own)" \
+	sh -c "grep -q '^env: 0 extra' $T/r && grep -q '^fds: 4' $T/r"
+$IC apps > $T/apps 2>&1
+check "record shows the app and version" has "app=good version=1.0 status=installed exit=0" $T/apps
+check "log line: install done app= version= exit=0 secs=" \
+	grep -q 'install done app=good version=1.0 exit=0 secs=' $LOG
+check "staging dir removed after the install" test -z "$(ls -A $T/state/installd/staging)"
+check "result forgotten after ACK" test -z "$(ls -A $T/state/installd/results)"
+
+# ---- install.sh fails ---------------------------------------------------
+pkg fail.v1.0.tar.gz 'echo "failing now"; exit 3'
+inst fail.v1.0.tar.gz --job 2
+check "exit 3: status failed, exit_code 3, its output" \
+	sh -c "grep -q '^status=failed' $T/r && grep -q '^exit_code=3' $T/r && grep -q 'failing now' $T/r"
+$IC apps > $T/apps 2>&1
+check "failed first install: recorded as failed with no version" has "app=fail version= status=failed exit=3" $T/apps
+
+# ---- background child holding stdout -----------------------------------
+pkg bg.v1.0.tar.gz 'sleep 1235 &
+echo "background started"'
+t0=$(date +%s)
+timeout 20 $IC install $T/pkgs/bg.v1.0.tar.gz $T/pkgs/bg.v1.0.tar.gz.minisig --job 3 > $T/r 2>&1
+t1=$(date +%s)
+check "background child holding the pipe: result still returns at once" \
+	sh -c "grep -q '^status=installed' $T/r && [ $((t1 - t0)) -le 5 ]"
+check "background child killed with install.sh's group" wait_for 5 none_left "sleep 1235"
+
+# ---- 10 MB of output ------------------------------------------------------
+pkg big.v1.0.tar.gz 'head -c 10485760 /dev/zero | tr "\0" x; echo'
+inst big.v1.0.tar.gz --job 4
+check "10 MB output: capped at output_cap and marked truncated" \
+	sh -c "grep -q '^truncated=1' $T/r && grep -q '^output_total=10485761' $T/r && grep -q '^output_len=4096' $T/r"
+
+# ---- refusals -------------------------------------------------------------
+pkg sig.v1.0.tar.gz 'echo should not run'
+cp $T/pkgs/sig.v1.0.tar.gz.minisig $T/sig.keep
+pkg sig.v1.0.tar.gz 'echo other content, same name'
+cp $T/sig.keep $T/pkgs/sig.v1.0.tar.gz.minisig
+inst_with_sig() { $IC install $T/pkgs/$1 $T/pkgs/$2 > $T/r 2>&1; }
+inst sig.v1.0.tar.gz
+check "bad signature (bytes changed after signing): refused with the reason" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q '^gwe: sig.v1.0.tar.gz: signature: does not verify' $T/r && ! grep -q 'other content' $T/r"
+pkg sig.v1.0.tar.gz 'echo should not run'
+minisign -G -W -p $T/other.pub -s $T/other.sec >/dev/null 2>&1
+cp $T/pkgs/sig.v1.0.tar.gz $T/pkgs/otherkey.v1.0.tar.gz
+minisign -S -s $T/other.sec -m $T/pkgs/otherkey.v1.0.tar.gz >/dev/null 2>&1
+inst otherkey.v1.0.tar.gz
+check "signed by a key not in keys_dir: refused" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q 'matches no trusted key' $T/r"
+cp $T/pkgs/sig.v1.0.tar.gz $T/pkgs/moved.v1.0.tar.gz
+inst_with_sig moved.v1.0.tar.gz sig.v1.0.tar.gz.minisig
+check "signature for another name (file: mismatch): refused" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q 'file:sig.v1.0.tar.gz does not match moved.v1.0.tar.gz' $T/r"
+inst sig.v1.0.tar.gz --unsealed
+check "unsealed memfd: refused" sh -c "grep -q '^status=refused' $T/r && grep -q 'not sealed' $T/r"
+inst sig.v1.0.tar.gz --wrong-digest
+check "digest differs from the request's: refused" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q 'digest differs' $T/r"
+inst sig.v1.0.tar.gz --app other
+check "app inconsistent with the name: refused" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q 'differs from the name' $T/r"
+$IC install $T/pkgs/sig.v1.0.tar.gz > $T/r 2>&1
+check "no signature while require_signature: refused" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q 'signature: none' $T/r"
+pkg good.v0.9.tar.gz 'echo old'
+inst good.v0.9.tar.gz
+check "downgrade: refused" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q 'downgrade from 1.0 to 0.9 refused' $T/r"
+check "refusal logged with name and reason" \
+	grep -q 'install refused name=good.v0.9.tar.gz reason="downgrade from 1.0 to 0.9 refused"' $LOG
+(cd $T/src && mkdir -p hl && cd hl && printf '#!/bin/sh\necho hl\n' > install.sh &&
+	chmod 755 install.sh && echo a > a && ln a b && tar czf $T/pkgs/hl.v1.0.tar.gz install.sh a b)
+minisign -S -s $T/sec -m $T/pkgs/hl.v1.0.tar.gz >/dev/null 2>&1
+inst hl.v1.0.tar.gz
+check "hard link entry: refused at extraction" \
+	sh -c "grep -q '^status=refused' $T/r && grep -q 'entry type not allowed' $T/r"
+(cd $T/src && mkdir -p nosh && cd nosh && echo x > readme && tar czf $T/pkgs/nosh.v1.0.tar.gz readme)
+minisign -S -s $T/sec -m $T/pkgs/nosh.v1.0.tar.gz >/dev/null 2>&1
+inst nosh.v1.0.tar.gz
+check "no install.sh: refused" sh -c "grep -q '^status=refused' $T/r && grep -q 'no executable regular file install.sh' $T/r"
+$IC apps > $T/apps 2>&1
+check "refusals leave the record alone" \
+	sh -c "grep -q 'app=good version=1.0 status=installed' $T/apps && ! grep -q 'app=sig' $T/apps && ! grep -q app=hl $T/apps"
+
+# ---- a client with another uid ------------------------------------------
+$GWE_BUILD/tests/ins_client -s $SOCK -u 0 apps > $T/r 2>&1 &
+cpid=$!
+wait $cpid
+rc=$?
+check "client as root (not the verifier's uid): refused" test $rc != 0
+check "refusal logged with peer uid and pid" grep -q "connection refused peer_uid=0 peer_pid=$cpid" $LOG
+check "client with a third uid cannot even connect (socket mode)" \
+	sh -c "! $GWE_BUILD/tests/ins_client -s $SOCK -u $NET_UID apps >/dev/null 2>&1"
+
+# ---- results kept until acknowledged ------------------------------------
+pkg ack.v1.0.tar.gz 'echo ack me'
+inst ack.v1.0.tar.gz --job 42 --no-ack
+check "result not acknowledged is kept on disk" test -f $T/state/installd/results/42
+$IC --no-ack unacked > $T/r 2>&1
+check "unacknowledged result answered again after a reconnect" \
+	sh -c "grep -q '^job=42' $T/r && grep -q 'ack me' $T/r && grep -q '^count=1' $T/r"
+$IC --no-ack unacked > $T/r 2>&1
+$IC ack 42 >/dev/null 2>&1
+$IC unacked > $T/r2 2>&1
+check "after its ACK it is not sent again" sh -c "grep -q '^job=42' $T/r && grep -q '^count=0' $T/r2"
+check "and its file is gone" test ! -e $T/state/installd/results/42
+
+# ---- install_timeout ------------------------------------------------------
+stop
+start $T/short.conf
+pkg slow.v1.0.tar.gz 'echo "going to sleep"
+sh -c "sh -c \"sleep 1234\" & sleep 1234" &
+sleep 1234'
+t0=$(date +%s)
+inst slow.v1.0.tar.gz --job 5
+t1=$(date +%s)
+check "past install_timeout: failed, killed by a signal, reported" \
+	sh -c "grep -q '^status=failed' $T/r && grep -q '^signal=15' $T/r && grep -q 'going to sleep' $T/r"
+check "timeout took about install_timeout" test $((t1 - t0)) -le 8
+check "no process of the group left, grandchildren included" wait_for 5 none_left "sleep 1234"
+
+# ---- kill -9 of the installer while install.sh runs ----------------------
+stop
+start $T/gwe.conf
+pkg good.v1.1.tar.gz 'echo "started"; sleep 4444'
+$IC install $T/pkgs/good.v1.1.tar.gz $T/pkgs/good.v1.1.tar.gz.minisig --job 77 > $T/r 2>&1 &
+cpid=$!
+if wait_for 10 running "sleep 4444" &&
+    wait_for 10 grep -q '^pgid=[1-9]' $T/state/installd/installing; then
+	kill -9 $IPID; wait $IPID 2>/dev/null
+	wait $cpid
+	check "install.sh outlives the killed installer" running "sleep 4444"
+	start $T/gwe.conf
+	check "after restart the old install.sh group is gone" wait_for 5 none_left "sleep 4444"
+	$IC unacked > $T/r 2>&1
+	check "the install is reported as interrupted" \
+		sh -c "grep -q '^job=77' $T/r && grep -q '^status=interrupted' $T/r && grep -q 'interrupted by an installer restart' $T/r"
+	$IC apps > $T/apps 2>&1
+	check "the record is unchanged (installed version kept)" has "app=good version=1.0 status=installed" $T/apps
+	check "interrupted install's staging dir removed" test -z "$(ls -A $T/state/installd/staging)"
+	check "no marker left" test ! -e $T/state/installd/installing
+else
+	not_ok "install.sh did not start"; diag "$(cat $T/r)"
+fi
+
+# ---- keep_staging, and modes masked at extraction -------------------------
+stop
+start $T/keep.conf
+(cd $T/src && rm -rf ks && mkdir ks && cd ks && printf '#!/bin/sh\necho keep\n' > install.sh &&
+	chmod 755 install.sh && echo x > suid && chmod 6777 suid && mkdir d && chmod 1777 d &&
+	tar czf $T/pkgs/ks.v1.0.tar.gz install.sh suid d)
+minisign -S -s $T/sec -m $T/pkgs/ks.v1.0.tar.gz >/dev/null 2>&1
+inst ks.v1.0.tar.gz
+inst ks.v1.0.tar.gz
+n=$(ls $T/state/installd/staging | wc -l)
+kept=$T/state/installd/staging/$(ls $T/state/installd/staging | head -1)
+check "keep_staging=true keeps the last staging dir only" \
+	sh -c "[ $n = 1 ] && [ -x $kept/install.sh ]"
+check "staging dir is 0700" test "$(stat -c %a $kept)" = 700
+check "setuid/setgid/sticky/world-writable dropped at extraction" \
+	sh -c "[ \$(stat -c %a $kept/suid) = 755 ] && [ \$(stat -c %a $kept/d) = 755 ]"
+
+# ---- start-up checks --------------------------------------------------------
+stop
+mkdir -p $T/nokeys
+sed "s|keys_dir = .*|keys_dir = $T/nokeys|" $T/gwe.conf > $T/nokeys.conf
+timeout 5 "$INSTALLD" -F -f $T/nokeys.conf > $T/nk.log 2>&1
+rc=$?
+check "refuses to start with require_signature and no key" \
+	sh -c "[ $rc != 0 ] && [ $rc != 124 ] && grep -q 'no trusted key' $T/nk.log"
+start $T/unsigned.conf
+check "require_signature=false: loud warning at start" grep -q 'WARNING: require_signature=false' $LOG
+pkg uns.v1.0.tar.gz 'echo unsigned ran'
+$IC install $T/pkgs/uns.v1.0.tar.gz > $T/r 2>&1
+check "require_signature=false: unsigned install runs, with a warning" \
+	sh -c "grep -q '^status=installed' $T/r && grep -q 'WARNING: unsigned install name=uns.v1.0.tar.gz' $LOG"
+stop
+check "no sanitizer report in the installer's log" sh -c "! grep -qE 'runtime error|Sanitizer' $LOG"
+[ -n "${VERBOSE:-}" ] && diag "$(cat $LOG)"
+tap_end
