@@ -1,0 +1,253 @@
+/*
+ * Control requests from the root CLI.  One handler per message type,
+ * found through a table; anything else ends the connection.
+ */
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../common/log.h"
+#include "../../common/util.h"
+#include "../../common/vfy_name.h"
+#include "net_checkin.h"
+#include "net_ctl.h"
+#include "net_report.h"
+#include "net_vfy.h"
+
+int
+net_ctl_open(struct net_ctl *c, const struct gwe_config *cfg, char *err, size_t errlen)
+{
+	char p[CONF_PATH_MAX + 32];
+	int i;
+
+	for (i = 0; i < NET_CTL_CLIENTS; i++)
+		c->cfd[i] = -1;
+	c->checkin_now = 0;
+	c->serving = -1;
+	if ((size_t)snprintf(p, sizeof(p), "%s/netd.sock", cfg->run_dir) >= sizeof(p)) {
+		snprintf(err, errlen, "run_dir too long");
+		return -1;
+	}
+	c->lfd = ipc_listen(p, 0600, 0, 0, err, errlen);
+	return c->lfd == -1 ? -1 : 0;
+}
+
+void
+net_ctl_accept(struct net_ctl *c)
+{
+	int fd, i, refused;
+	pid_t pid;
+
+	if ((fd = ipc_accept(c->lfd, 0, &pid, &refused)) == -1)
+		return;
+	for (i = 0; i < NET_CTL_CLIENTS; i++)
+		if (c->cfd[i] == -1) {
+			c->cfd[i] = fd;
+			log_debug("control client connected pid=%d", (int)pid);
+			return;
+		}
+	log_warnx("control client refused reason=\"too many clients\" pid=%d", (int)pid);
+	close(fd);
+}
+
+static int
+ctl_error(int fd, uint32_t seq, uint32_t code, const char *msg)
+{
+	struct ipc_msg m;
+
+	ipc_init(&m, IPC_ERROR, seq);
+	m.u.error.code = code;
+	gwe_strlcpy(m.u.error.message, msg, sizeof(m.u.error.message));
+	return ipc_send(fd, &m);
+}
+
+static int
+on_status(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+{
+	static struct ipc_msg m;
+	size_t n = strlen(nd->last_status);
+
+	(void)c;
+	ipc_init(&m, IPC_CTL_STATUS_ANSWER, req->hdr.seq);
+	m.u.status.last_checkin = (uint64_t)nd->last_checkin;
+	m.u.status.last_ok = (uint64_t)nd->last_ok;
+	m.u.status.next_checkin = (uint64_t)nd->next_checkin;
+	m.u.status.update_interval = nd->interval;
+	m.u.status.queued = net_queue_count(nd);
+	m.u.status.verifyd_up = nd->vfd != -1 || (!nd->in_busy && net_vfy_connect(nd) == 0);
+	gwe_strlcpy(m.u.status.last_error, nd->last_error, sizeof(m.u.status.last_error));
+	memcpy(m.u.status.fetch_status, nd->last_status, n);
+	m.u.status.fetch_status_len = (uint32_t)n;
+	return ipc_send(fd, &m);
+}
+
+static int
+on_checkin(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+{
+	struct ipc_msg m;
+	int rc;
+
+	log_info("check-in requested by the control socket");
+	if (nd->http.cik[0] == '\0' && net_activate(nd) == -1)
+		rc = -1;
+	else
+		rc = net_checkin(nd);
+	c->checkin_now = 1;
+	ipc_init(&m, IPC_CTL_DONE, req->hdr.seq);
+	m.u.done.ok = rc == 0;
+	gwe_strlcpy(m.u.done.message, rc == 0 ? "check-in done" : nd->last_error[0] ?
+	    nd->last_error : "check-in failed", sizeof(m.u.done.message));
+	return ipc_send(fd, &m);
+}
+
+static int
+on_install(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+{
+	static struct ipc_result res;
+	static struct ipc_msg m;
+	struct ipc_ctl_install *ci = &req->u.ctl_install;
+	char app[VFY_APP_MAX + 1], ver[VFY_VERSION_MAX + 1], why[IPC_TEXT_LEN + 64];
+	uint64_t size, job;
+	int rc;
+
+	(void)c;
+	if (vfy_name_parse(ci->name, app, ver, why, sizeof(why)) == -1 ||
+	    ipc_memfd_check(req->fd, ci->size, &size, why, sizeof(why)) == -1) {
+		log_warnx("local install refused name=\"%s\" reason=\"%s\"", ci->name, why);
+		return ctl_error(fd, req->hdr.seq, IPC_E_REFUSED, why);
+	}
+	job = net_jobseq_next(nd);
+	log_info("local install job=%" PRIu64 " name=%s size=%" PRIu64, job, ci->name, size);
+	rc = net_vfy_submit(nd, job, IPC_ORIGIN_LOCAL, ci->name, req->fd, size, ci->sig,
+	    ci->sig_len, &res, (int)(nd->cfg->limits.install_timeout + 300) * 1000,
+	    why, sizeof(why));
+	if (rc == -1)
+		return ctl_error(fd, req->hdr.seq, IPC_E_UNAVAILABLE, why);
+	ipc_init(&m, IPC_RESULT, req->hdr.seq);
+	m.u.result = res;
+	rc = ipc_send(fd, &m);
+	(void)net_vfy_ack(nd, job);
+	return rc;
+}
+
+static int
+on_apps(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+{
+	static struct net_apps apps;
+	struct ipc_msg m;
+	size_t i;
+
+	(void)c;
+	if (net_vfy_apps(nd, &apps) == -1)
+		return ctl_error(fd, req->hdr.seq, IPC_E_UNAVAILABLE, "verifier unavailable");
+	for (i = 0; i < apps.n; i++) {
+		ipc_init(&m, IPC_APP_ENTRY, req->hdr.seq);
+		m.u.app = apps.e[i];
+		if (ipc_send(fd, &m) == -1)
+			return -1;
+	}
+	ipc_init(&m, IPC_APPS_END, req->hdr.seq);
+	m.u.apps_end.count = (uint32_t)apps.n;
+	return ipc_send(fd, &m);
+}
+
+static const struct {
+	uint16_t type;
+	int	(*fn)(struct netd *, struct net_ctl *, int, struct ipc_msg *);
+} ctl_handlers[] = {
+	{ IPC_CTL_STATUS, on_status },
+	{ IPC_CTL_CHECKIN, on_checkin },
+	{ IPC_CTL_INSTALL, on_install },
+	{ IPC_APPS_QUERY, on_apps },
+};
+
+void
+net_ctl_serve(struct netd *nd, struct net_ctl *c, int i)
+{
+	static struct ipc_msg m;
+	char err[256];
+	size_t k;
+	int rc, fd = c->cfd[i];
+
+	rc = ipc_recv_from(fd, PEER_NETD, PEER_CLI, &m, 0, err, sizeof(err));
+	if (rc == -2)
+		return;
+	if (rc != 1) {
+		if (rc == -1)
+			log_warnx("control connection dropped reason=\"%s\"", err);
+		goto drop;
+	}
+	for (k = 0; k < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); k++)
+		if (ctl_handlers[k].type == m.hdr.type)
+			break;
+	if (k == sizeof(ctl_handlers) / sizeof(ctl_handlers[0])) {
+		log_warnx("control message refused type=%s", ipc_type_name(m.hdr.type));
+		goto drop;
+	}
+	c->serving = i;
+	rc = ctl_handlers[k].fn(nd, c, fd, &m);
+	c->serving = -1;
+	if (m.fd != -1)
+		close(m.fd);
+	if (rc == -1)
+		goto drop;
+	return;
+drop:
+	if (m.fd != -1 && rc == 1)
+		close(m.fd);
+	close(fd);
+	c->cfd[i] = -1;
+}
+
+/* One message while busy: a status answer, or "busy". */
+static void
+busy_one(struct netd *nd, struct net_ctl *c, int i)
+{
+	static struct ipc_msg m;
+	char err[256];
+	int rc, fd = c->cfd[i];
+
+	rc = ipc_recv_from(fd, PEER_NETD, PEER_CLI, &m, 0, err, sizeof(err));
+	if (rc == -2)
+		return;
+	if (rc == 1 && m.fd != -1) {
+		close(m.fd);
+		m.fd = -1;
+	}
+	if (rc == 1 && m.hdr.type == IPC_CTL_STATUS)
+		rc = on_status(nd, c, fd, &m) == 0 ? 1 : -1;
+	else if (rc == 1) {
+		log_info("control request deferred type=%s reason=busy",
+		    ipc_type_name(m.hdr.type));
+		rc = ctl_error(fd, m.hdr.seq, IPC_E_BUSY, "busy: a check-in or install is running") ==
+		    0 ? 1 : -1;
+	}
+	if (rc != 1) {
+		close(fd);
+		c->cfd[i] = -1;
+	}
+}
+
+void
+net_ctl_busy(struct netd *nd, struct net_ctl *c)
+{
+	struct pollfd pfd[1 + NET_CTL_CLIENTS];
+	int i;
+
+	pfd[0].fd = c->lfd;
+	pfd[0].events = POLLIN;
+	for (i = 0; i < NET_CTL_CLIENTS; i++) {
+		pfd[1 + i].fd = c->cfd[i];
+		pfd[1 + i].events = POLLIN;
+	}
+	if (poll(pfd, 1 + NET_CTL_CLIENTS, 0) <= 0)
+		return;
+	if (pfd[0].revents & POLLIN)
+		net_ctl_accept(c);
+	for (i = 0; i < NET_CTL_CLIENTS; i++)
+		if (i != c->serving && c->cfd[i] != -1 && pfd[1 + i].fd == c->cfd[i] &&
+		    (pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+			busy_one(nd, c, i);
+}

@@ -1,0 +1,35 @@
+/*
+ * The install order journal (DESIGN section 3, steps 5 and 6): the order
+ * is on disk before the alias is cleared, each entry's result is queued
+ * before the next entry starts, and the order leaves the disk only when
+ * every entry has a result queued.
+ *   order        the raw engine_fetch value
+ *   order.state  id=, next= (first entry without a result), job= and
+ *                pending= (an entry handed to the verifier), tries=
+ */
+#ifndef GWE_NET_ORDER_H
+#define GWE_NET_ORDER_H
+
+#include <stddef.h>
+
+#include "../../ipc/ipc.h"
+#include "net_state.h"
+
+#define NET_ORDER_TRIES		5	/* transient failures before an entry is given up */
+
+/* Is an order journaled? */
+int	net_order_pending(struct netd *nd);
+/* Journal a new order (raw bytes as read). */
+int	net_order_journal(struct netd *nd, const char *raw, size_t len);
+/*
+ * Work on the journaled order.  Returns 0 when there is none left, -1
+ * when it must be tried again later (network or verifier trouble).
+ */
+int	net_order_run(struct netd *nd);
+/*
+ * A RESULT that arrived while nobody waited: if it is the one the journal
+ * waits for (sent before a restart), record it.  Returns 1 when taken.
+ */
+int	net_order_take_result(struct netd *nd, const struct ipc_result *res);
+
+#endif

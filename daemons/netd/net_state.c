@@ -1,0 +1,371 @@
+/*
+ * gwe-netd's files.  Every write goes through safe_write, so a crash
+ * leaves the old content or the new, and a queue entry is on disk before
+ * anyone is told it is.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/log.h"
+#include "../../common/safefile.h"
+#include "../../common/util.h"
+#include "net_state.h"
+
+int
+net_state_init(struct netd *nd, const struct gwe_config *cfg)
+{
+	memset(nd, 0, sizeof(*nd));
+	nd->cfg = cfg;
+	nd->vfd = -1;
+	nd->interval = cfg->update_interval;
+	if ((size_t)snprintf(nd->dir, sizeof(nd->dir), "%s/netd", cfg->state_dir) >=
+	    sizeof(nd->dir))
+		return -1;
+	return 0;
+}
+
+int
+net_path(const struct netd *nd, const char *name, char *out, size_t outlen)
+{
+	if ((size_t)snprintf(out, outlen, "%s/%s", nd->dir, name) >= outlen)
+		return -1;
+	return 0;
+}
+
+static int
+mkdir_owned(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (lstat(path, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if ((st.st_uid != uid || st.st_gid != gid) && chown(path, uid, gid) == -1)
+		return -1;
+	return chmod(path, 0700);
+}
+
+int
+net_state_mkdirs(const struct netd *nd, uid_t uid, gid_t gid)
+{
+	char p[CONF_PATH_MAX + 16];
+
+	if (mkdir(nd->cfg->state_dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	if (mkdir_owned(nd->dir, uid, gid) == -1)
+		return -1;
+	if (net_path(nd, "queue", p, sizeof(p)) == -1 || mkdir_owned(p, uid, gid) == -1)
+		return -1;
+	if (net_path(nd, "dl", p, sizeof(p)) == -1 || mkdir_owned(p, uid, gid) == -1)
+		return -1;
+	return 0;
+}
+
+int
+net_cik_load(struct netd *nd)
+{
+	char p[CONF_PATH_MAX + 16], reason[NET_REASON_MAX], *buf;
+	size_t len;
+
+	if (net_path(nd, "cik", p, sizeof(p)) == 0 &&
+	    gwe_read_file(p, 256, &buf, &len) == 0) {
+		if (net_cik_parse(buf, len, nd->http.cik, reason, sizeof(reason)) == 0) {
+			explicit_bzero(buf, len);
+			free(buf);
+			return 0;
+		}
+		log_warnx("stored cik ignored path=%s reason=\"%s\"", p, reason);
+		free(buf);
+	}
+	if (nd->cfg->cik[0] != '\0') {
+		gwe_strlcpy(nd->http.cik, nd->cfg->cik, sizeof(nd->http.cik));
+		return 0;
+	}
+	nd->http.cik[0] = '\0';
+	return -1;
+}
+
+int
+net_cik_store(struct netd *nd, const char *cik)
+{
+	char p[CONF_PATH_MAX + 16], line[NET_CIK_LEN + 2];
+
+	if (net_path(nd, "cik", p, sizeof(p)) == -1)
+		return -1;
+	snprintf(line, sizeof(line), "%s\n", cik);
+	if (safe_write(p, line, strlen(line), 0600) == -1)
+		return -1;
+	gwe_strlcpy(nd->http.cik, cik, sizeof(nd->http.cik));
+	return 0;
+}
+
+int
+net_interval_load(struct netd *nd)
+{
+	char p[CONF_PATH_MAX + 16], reason[NET_REASON_MAX], *buf;
+	size_t len;
+	uint64_t v;
+
+	if (net_path(nd, "update_interval", p, sizeof(p)) == -1 ||
+	    gwe_read_file(p, 64, &buf, &len) == -1)
+		return -1;
+	while (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (net_interval_parse(buf, len, &v, reason, sizeof(reason)) == 0)
+		nd->interval = v;
+	else
+		log_warnx("stored update_interval ignored reason=\"%s\"", reason);
+	free(buf);
+	return 0;
+}
+
+int
+net_interval_store(struct netd *nd, uint64_t v)
+{
+	char p[CONF_PATH_MAX + 16], line[32];
+
+	if (net_path(nd, "update_interval", p, sizeof(p)) == -1)
+		return -1;
+	snprintf(line, sizeof(line), "%" PRIu64 "\n", v);
+	if (safe_write(p, line, strlen(line), 0600) == -1)
+		return -1;
+	nd->interval = v;
+	return 0;
+}
+
+int
+net_kv_load(const char *path, const char *key, uint64_t *v)
+{
+	char *buf, *line, *save = NULL;
+	size_t len, kl = strlen(key);
+	int rc = -1;
+
+	if (gwe_read_file(path, 4096, &buf, &len) == -1)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, key, kl) == 0 && line[kl] == '=' &&
+		    gwe_parse_u64(line + kl + 1, 0, UINT64_MAX, v) == 0) {
+			rc = 0;
+			break;
+		}
+	free(buf);
+	return rc;
+}
+
+uint64_t
+net_jobseq_next(struct netd *nd)
+{
+	char p[CONF_PATH_MAX + 16], line[48];
+	uint64_t v = 0;
+
+	if (net_path(nd, "jobseq", p, sizeof(p)) == -1)
+		fatalx("state path too long");
+	(void)net_kv_load(p, "job", &v);
+	v++;
+	snprintf(line, sizeof(line), "job=%" PRIu64 "\n", v);
+	if (safe_write(p, line, strlen(line), 0600) == -1)
+		fatal("write %s", p);
+	return v;
+}
+
+/* ---- the fetch_status queue ------------------------------------------ */
+
+/* Queue entries are named by a 16-digit sequence number first, so names sort by age. */
+static int
+queue_entry_name(const char *n)
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		if (n[i] < '0' || n[i] > '9')
+			return 0;
+	return n[16] == '\0' || n[16] == '-';
+}
+
+struct queue_scan {
+	char		oldest[64];
+	uint64_t	max_seq;
+	unsigned	count;
+	long		max_entry;
+	uint64_t	order_id;
+};
+
+static int
+queue_scan(struct netd *nd, struct queue_scan *qs)
+{
+	char p[CONF_PATH_MAX + 16];
+	struct dirent *de;
+	uint64_t seq, oid;
+	long ent;
+	DIR *d;
+
+	qs->oldest[0] = '\0';
+	qs->max_seq = 0;
+	qs->count = 0;
+	qs->max_entry = -1;
+	if (net_path(nd, "queue", p, sizeof(p)) == -1 || (d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) >= sizeof(qs->oldest) || !queue_entry_name(de->d_name))
+			continue;
+		qs->count++;
+		seq = strtoull(de->d_name, NULL, 10);
+		if (seq > qs->max_seq)
+			qs->max_seq = seq;
+		if (qs->oldest[0] == '\0' || strcmp(de->d_name, qs->oldest) < 0)
+			gwe_strlcpy(qs->oldest, de->d_name, sizeof(qs->oldest));
+		if (sscanf(de->d_name + 16, "-%" SCNu64 "-%ld", &oid, &ent) == 2 &&
+		    oid == qs->order_id && ent > qs->max_entry)
+			qs->max_entry = ent;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+net_queue_push(struct netd *nd, const char *text, size_t len, uint64_t order_id,
+    long entry)
+{
+	struct queue_scan qs = { .order_id = 0 };
+	char p[CONF_PATH_MAX + 96];
+
+	if (queue_scan(nd, &qs) == -1)
+		return -1;
+	if (order_id != 0)
+		snprintf(p, sizeof(p), "%s/queue/%016" PRIu64 "-%" PRIu64 "-%ld",
+		    nd->dir, qs.max_seq + 1, order_id, entry);
+	else
+		snprintf(p, sizeof(p), "%s/queue/%016" PRIu64, nd->dir, qs.max_seq + 1);
+	if (safe_write(p, text, len, 0600) == -1)
+		return -1;
+	log_info("fetch_status queued seq=%" PRIu64 " bytes=%zu", qs.max_seq + 1, len);
+	return 0;
+}
+
+int
+net_queue_oldest(struct netd *nd, char *name, size_t namelen, char **text, size_t *len)
+{
+	struct queue_scan qs = { .order_id = 0 };
+	char p[CONF_PATH_MAX + 96];
+
+	if (queue_scan(nd, &qs) == -1 || qs.oldest[0] == '\0')
+		return -1;
+	gwe_strlcpy(name, qs.oldest, namelen);
+	snprintf(p, sizeof(p), "%s/queue/%s", nd->dir, qs.oldest);
+	return gwe_read_file(p, IPC_OUTPUT_MAX + 1024, text, len);
+}
+
+int
+net_queue_remove(struct netd *nd, const char *name)
+{
+	char p[CONF_PATH_MAX + 96];
+
+	snprintf(p, sizeof(p), "%s/queue/%s", nd->dir, name);
+	return safe_unlink(p);
+}
+
+unsigned
+net_queue_count(struct netd *nd)
+{
+	struct queue_scan qs = { .order_id = 0 };
+
+	return queue_scan(nd, &qs) == 0 ? qs.count : 0;
+}
+
+long
+net_queue_max_entry(struct netd *nd, uint64_t order_id)
+{
+	struct queue_scan qs = { .order_id = order_id };
+
+	return queue_scan(nd, &qs) == 0 ? qs.max_entry : -1;
+}
+
+char *
+net_read_virtual(const char *path, size_t max)
+{
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((buf = malloc(max + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (got < max) {
+		n = read(fd, buf + got, max - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return buf;
+}
+
+
+void
+net_usage_load(struct netd *nd)
+{
+	struct net_usage *u = &nd->http.usage;
+	char p[CONF_PATH_MAX + 16], key[64];
+	int k;
+
+	if (net_path(nd, "usage", p, sizeof(p)) == -1)
+		return;
+	for (k = 0; k < NK_MAX; k++) {
+		snprintf(key, sizeof(key), "%s.requests", net_kind_name((enum net_kind)k));
+		(void)net_kv_load(p, key, &u->requests[k]);
+		snprintf(key, sizeof(key), "%s.sent", net_kind_name((enum net_kind)k));
+		(void)net_kv_load(p, key, &u->sent[k]);
+		snprintf(key, sizeof(key), "%s.received", net_kind_name((enum net_kind)k));
+		(void)net_kv_load(p, key, &u->received[k]);
+	}
+}
+
+void
+net_usage_store(struct netd *nd)
+{
+	const struct net_usage *u = &nd->http.usage;
+	char p[CONF_PATH_MAX + 16], buf[1024];
+	size_t off = 0;
+	int k;
+
+	if (net_path(nd, "usage", p, sizeof(p)) == -1)
+		return;
+	for (k = 0; k < NK_MAX && off < sizeof(buf); k++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+		    "%s.requests=%" PRIu64 "\n%s.sent=%" PRIu64 "\n%s.received=%" PRIu64 "\n",
+		    net_kind_name((enum net_kind)k), u->requests[k],
+		    net_kind_name((enum net_kind)k), u->sent[k],
+		    net_kind_name((enum net_kind)k), u->received[k]);
+	if (off < sizeof(buf) && safe_write(p, buf, off, 0600) == -1)
+		log_warn("usage not saved path=%s", p);
+}
+
+void
+net_busy(struct netd *nd)
+{
+	if (nd->busy == NULL || nd->in_busy)
+		return;
+	nd->in_busy = 1;
+	nd->busy(nd->busy_arg);
+	nd->in_busy = 0;
+}

@@ -1,0 +1,283 @@
+/*
+ * gwe-netd: the unprivileged network process (DESIGN sections 2 and 3).
+ * Start as root, open what is needed, drop into the sandbox, then loop:
+ * check in every update_interval seconds (backing off on errors) and
+ * serve the control socket in between.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../common/daemon.h"
+#include "../../common/log.h"
+#include "net_checkin.h"
+#include "net_ctl.h"
+#include "net_order.h"
+#include "net_sandbox.h"
+#include "net_state.h"
+#include "net_vfy.h"
+
+#define NET_BACKOFF_BASE	5	/* seconds, doubled per failure */
+
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Exponential backoff with jitter, never longer than the interval. */
+static uint64_t
+backoff(const struct netd *nd)
+{
+	uint64_t d = NET_BACKOFF_BASE;
+	uint32_t r = 0;
+	unsigned i;
+
+	for (i = 1; i < nd->failures && d < nd->interval; i++)
+		d *= 2;
+	if (d > nd->interval)
+		d = nd->interval;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)time(NULL);
+	/* Between half and all of d, at least one second. */
+	d = d / 2 + (d - d / 2) * (r % 1001) / 1000;
+	return d > 0 ? d : 1;
+}
+
+/* Activate if needed; 0 when there is a CIK. */
+static int
+ensure_cik(struct netd *nd)
+{
+	if (nd->http.cik[0] != '\0')
+		return 0;
+	return net_activate(nd);
+}
+
+static time_t
+cycle(struct netd *nd)
+{
+	time_t now = time(NULL);
+	uint64_t d;
+	int rc;
+
+	if (ensure_cik(nd) == -1) {
+		nd->failures++;
+		log_info("activation retry in secs=%" PRIu64, nd->cfg->act_retry_interval);
+		return now + (time_t)nd->cfg->act_retry_interval;
+	}
+	rc = net_checkin(nd);
+	now = time(NULL);
+	if (rc == 0) {
+		nd->failures = 0;
+		d = nd->interval;
+	} else {
+		nd->failures++;
+		d = backoff(nd);
+	}
+	log_info("next check-in in secs=%" PRIu64 " failures=%u", d, nd->failures);
+	return now + (time_t)d;
+}
+
+static int
+run_once(struct netd *nd)
+{
+	if (ensure_cik(nd) == -1)
+		return 1;
+	if (net_checkin(nd) == -1 && nd->last_ok == 0)
+		return 1;
+	return 0;
+}
+
+static void
+serve(struct netd *nd, struct net_ctl *c, time_t next)
+{
+	struct pollfd pfd[1 + NET_CTL_CLIENTS];
+	time_t now = time(NULL);
+	int i, n, timeout;
+
+	pfd[0].fd = c->lfd;
+	pfd[0].events = POLLIN;
+	for (i = 0; i < NET_CTL_CLIENTS; i++) {
+		pfd[1 + i].fd = c->cfd[i];
+		pfd[1 + i].events = POLLIN;
+	}
+	timeout = next > now ? (int)((next - now) > 3600 ? 3600 : (next - now)) * 1000 : 0;
+	if ((n = poll(pfd, 1 + NET_CTL_CLIENTS, timeout)) <= 0)
+		return;
+	if (pfd[0].revents & POLLIN)
+		net_ctl_accept(c);
+	for (i = 0; i < NET_CTL_CLIENTS; i++)
+		if (c->cfd[i] != -1 && pfd[1 + i].fd == c->cfd[i] &&
+		    (pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+			net_ctl_serve(nd, c, i);
+}
+
+/* Abandon a long-poll when a control client or a signal wants us. */
+static int
+ctl_waiting(void *arg)
+{
+	struct net_ctl *c = arg;
+	struct pollfd pfd[1 + NET_CTL_CLIENTS];
+	int i;
+
+	if (quit)
+		return 1;
+	pfd[0].fd = c->lfd;
+	pfd[0].events = POLLIN;
+	for (i = 0; i < NET_CTL_CLIENTS; i++) {
+		pfd[1 + i].fd = c->cfd[i];
+		pfd[1 + i].events = POLLIN;
+	}
+	return poll(pfd, 1 + NET_CTL_CLIENTS, 0) > 0;
+}
+
+/* Between check-ins: long-poll engine_fetch, or just serve the control socket. */
+static time_t
+wait_next(struct netd *nd, struct net_ctl *c, time_t next)
+{
+	int rc;
+
+	if (!nd->cfg->long_poll || nd->http.cik[0] == '\0' || nd->failures > 0 ||
+	    net_order_pending(nd)) {
+		serve(nd, c, next);
+		return next;
+	}
+	rc = net_longpoll(nd, next, ctl_waiting, c);
+	if (rc == 1)
+		return time(NULL);
+	if (rc == -1) {
+		/* Do not spin on a broken long-poll: wait out a backoff step. */
+		nd->failures++;
+		serve(nd, c, time(NULL) + (time_t)backoff(nd));
+		nd->failures--;
+		return next;
+	}
+	serve(nd, c, time(NULL));
+	return next;
+}
+
+static void
+loop(struct netd *nd, struct net_ctl *c)
+{
+	time_t next = time(NULL);
+
+	while (!quit) {
+		if (time(NULL) >= next) {
+			next = cycle(nd);
+			nd->next_checkin = next;
+		}
+		if (quit)
+			break;
+		next = wait_next(nd, c, next);
+		if (c->checkin_now) {
+			c->checkin_now = 0;
+			next = time(NULL) + (time_t)nd->interval;
+			nd->next_checkin = next;
+		}
+	}
+	log_info("exiting reason=signal");
+}
+
+/* The control socket's turn during long work. */
+static struct {
+	struct netd	*nd;
+	struct net_ctl	*c;
+} busy_ctx;
+
+static void
+on_busy(void *arg)
+{
+	(void)arg;
+	net_ctl_busy(busy_ctx.nd, busy_ctx.c);
+}
+
+/* From libcurl's progress callback: through the re-entry guard. */
+static void
+on_busy_http(void *arg)
+{
+	(void)arg;
+	net_busy(busy_ctx.nd);
+}
+
+static void
+setup_dirs(struct netd *nd, const struct gwe_config *cfg)
+{
+	uid_t u = geteuid() == 0 ? nd->net_uid : geteuid();
+	gid_t g = geteuid() == 0 ? nd->net_gid : getegid();
+
+	if (mkdir(cfg->run_dir, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", cfg->run_dir);
+	if (net_state_mkdirs(nd, u, g) == -1)
+		fatal("state directory %s", nd->dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct gwe_config cfg;
+	static struct netd nd;
+	struct daemon_opts o;
+	struct net_ctl c;
+	char err[CONF_ERR_MAX];
+
+	daemon_args(argc, argv, "gwe-netd", NULL, 1, &o);
+	log_init("gwe-netd", o.foreground || o.once, LOG_LVL_INFO);
+	daemon_config(&o, &cfg);
+	if (cfg.vendor[0] == '\0' || cfg.model[0] == '\0')
+		fatalx("configuration error: [device] vendor and model must be set");
+	if (net_state_init(&nd, &cfg) == -1)
+		fatalx("state_dir too long");
+	daemon_user("net_user", cfg.net_user, &nd.net_uid, &nd.net_gid);
+	nd.once = o.once;
+	signals();
+	setup_dirs(&nd, &cfg);
+	if (!o.once && net_ctl_open(&c, &cfg, err, sizeof(err)) == -1)
+		fatalx("control socket: %s", err);
+	if (net_http_init(&nd.http, &cfg) == -1)
+		fatalx("libcurl initialisation failed");
+	nd.http.stop = &quit;
+	(void)net_cik_load(&nd);
+	(void)net_interval_load(&nd);
+	net_usage_load(&nd);
+	(void)net_vfy_connect(&nd);
+	log_info("starting host=%s interval=%" PRIu64 " cik=%s order_pending=%d once=%d",
+	    cfg.host, nd.interval, nd.http.cik[0] ? "yes" : "no", net_order_pending(&nd),
+	    o.once);
+	net_sandbox(nd.dir, nd.net_uid, nd.net_gid);
+	if (o.once)
+		return run_once(&nd);
+	busy_ctx.nd = &nd;
+	busy_ctx.c = &c;
+	nd.busy = on_busy;
+	nd.http.busy = on_busy_http;
+	loop(&nd, &c);
+	net_vfy_close(&nd);
+	net_http_free(&nd.http);
+	return 0;
+}

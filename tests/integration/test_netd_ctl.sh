@@ -1,0 +1,158 @@
+#!/bin/sh
+# gwe-netd's control socket (root peers only) and the hand-off to the
+# verifier across a kill -9: no result lost, no install repeated.
+. "$(dirname "$0")/../lib/tap.sh"
+need_root "gwe-netd control socket and restart"
+tap_tmp
+. "$(dirname "$0")/test_netd_lib.sh"
+
+head -c 100000 /dev/urandom > "$T/tool.v2.1.tar.gz"
+printf 'FAIL and more bytes' > "$T/bad.v1.tar.gz"
+printf 'untrusted comment: x\n' > "$T/tool.v2.1.tar.gz.minisig"
+publish tool.v2.1.tar.gz "$T/tool.v2.1.tar.gz"
+publish tool.v2.1.tar.gz.minisig "$T/tool.v2.1.tar.gz.minisig"
+publish bad.v1.tar.gz "$T/bad.v1.tar.gz"
+
+# ---- the control socket ------------------------------------------------------
+regdev SN-CTL
+mkdev ctl SN-CTL "$(devcik SN-CTL)"
+fake ctl
+start ctl
+SOCK="$T/ctl/run/netd.sock"
+wait_for 20 grep -q 'check-in done' "$T/ctl/log"
+"$CTL" "$SOCK" status > "$T/st.out" 2>&1
+check "CTL_STATUS answered" grep -q '^interval=600$' "$T/st.out"
+check "status shows a successful check-in" grep -Eq '^last_ok=[1-9]' "$T/st.out"
+check "status shows the verifier up" grep -q '^verifyd_up=1$' "$T/st.out"
+"$CTL" "$SOCK" -u "$VFY_UID" status > "$T/st2.out" 2>&1
+check "socket mode keeps a non-root peer out" grep -q 'Permission denied' "$T/st2.out"
+chmod 666 "$SOCK"
+"$CTL" "$SOCK" -u "$VFY_UID" status > "$T/st2.out" 2>&1
+chmod 600 "$SOCK"
+check "SO_PEERCRED refuses a non-root peer even through an open socket file" grep -q '^closed' "$T/st2.out"
+check "the refusal is logged with the uid" grep -q "connection refused peer_uid=$VFY_UID" "$T/ctl/log"
+m=$(logmark)
+"$CTL" "$SOCK" checkin > "$T/ci.out" 2>&1
+check "CTL_CHECKIN runs a check-in and answers CTL_DONE" grep -q '^done ok=1' "$T/ci.out"
+check "the check-in reached the platform" test "$(logcount "$m" '^/onep' SN-CTL)" -ge 1
+"$CTL" "$SOCK" install "$T/tool.v2.1.tar.gz" tool.v2.1.tar.gz "$T/tool.v2.1.tar.gz.minisig" > "$T/in.out" 2>&1
+check "CTL_INSTALL relayed, RESULT back to the client" grep -q '^result status=1 .*origin=2 output=fake install of tool.v2.1.tar.gz: ok size=100000 sig=21' "$T/in.out"
+check "local install went to the verifier with origin local" grep -q 'name=tool.v2.1.tar.gz size=100000 sig_len=21 origin=2' "$T/ctl/fake.log"
+"$CTL" "$SOCK" install "$T/tool.v2.1.tar.gz" '../evil.v1.tar.gz' > "$T/in2.out" 2>&1
+check "CTL_INSTALL with a bad name refused" grep -q '^error code=4' "$T/in2.out"
+"$CTL" "$SOCK" apps > "$T/apps.out" 2>&1
+check "APPS_QUERY relayed" grep -q '^app tool 2.1 status=1' "$T/apps.out"
+check "APPS_END closes the answer" grep -q '^apps count=1' "$T/apps.out"
+check "local results do not go to fetch_status" test -z "$(alias_value SN-CTL fetch_status)"
+"$CTL" "$SOCK" status > "$T/st3.out" 2>&1
+check "daemon still serving after all that" grep -q '^interval=600$' "$T/st3.out"
+stop ctl
+
+# ---- kill -9 while the verifier works: the result is not lost ------------------------
+regdev SN-K9
+mkdev k9 SN-K9 "$(devcik SN-K9)"
+fake k9 3
+P set-alias SN-K9 engine_fetch '{"install":[{"name":"tool.v2.1.tar.gz"},{"name":"bad.v1.tar.gz"}]}' > /dev/null
+"$NETD" -f "$T/k9/gwe.conf" --once >> "$T/k9/log" 2>&1 &
+k9pid=$!
+TAP_PIDS="$TAP_PIDS $k9pid"
+if wait_for 20 grep -q 'verify_req job=.* name=tool.v2.1.tar.gz' "$T/k9/fake.log"; then
+	kill -9 $k9pid; wait $k9pid 2>/dev/null
+	ok "netd killed while the verifier holds entry 0"
+else
+	not_ok "netd killed while the verifier holds entry 0"; showlog k9
+fi
+check "the order is still journaled" test -e "$T/k9/state/netd/order"
+check "engine_fetch was cleared before the install" test -z "$(alias_value SN-K9 engine_fetch)"
+sleep 3
+once k9
+hv=$(history_values SN-K9 fetch_status)
+case "$hv" in *"fake install of tool.v2.1.tar.gz: ok"*) ok "result from before the kill written to fetch_status";;
+*) not_ok "result from before the kill written to fetch_status"; diag "$hv"; showlog k9;; esac
+case "$hv" in *"gwe: bad.v1.tar.gz: refused by the fake verifier"*) ok "the next entry ran after the restart";;
+*) not_ok "the next entry ran after the restart"; diag "$hv";; esac
+n=$(grep -c 'verify_req job=.* name=tool.v2.1.tar.gz' "$T/k9/fake.log")
+check "entry 0 handed over once only ($n)" test "$n" = 1
+check "both results acknowledged" test "$(grep -c '^ack job=' "$T/k9/fake.log")" = 2
+check "order finished" test ! -e "$T/k9/state/netd/order"
+
+# ---- kill -9 while a refusal is in flight: the entry is handed over again ------------
+regdev SN-K9B
+mkdev k9b SN-K9B "$(devcik SN-K9B)"
+fake k9b 3
+P set-alias SN-K9B engine_fetch '{"install":[{"name":"bad.v1.tar.gz"}]}' > /dev/null
+"$NETD" -f "$T/k9b/gwe.conf" --once >> "$T/k9b/log" 2>&1 &
+k9pid=$!
+TAP_PIDS="$TAP_PIDS $k9pid"
+wait_for 20 grep -q 'verify_req job=.* name=bad.v1.tar.gz' "$T/k9b/fake.log"
+kill -9 $k9pid; wait $k9pid 2>/dev/null
+sleep 3
+once k9b
+v=$(alias_value SN-K9B fetch_status)
+case "$v" in *"gwe: bad.v1.tar.gz: refused by the fake verifier"*) ok "refusal not kept by the verifier: entry handed over again after the restart";;
+*) not_ok "refusal not kept by the verifier: entry handed over again after the restart"; diag "$v"; showlog k9b;; esac
+j1=$(grep -o 'verify_req job=[0-9]*' "$T/k9b/fake.log" | sort -u | wc -l)
+j2=$(grep -c 'verify_req job=' "$T/k9b/fake.log")
+check "handed over twice under one job id ($j2 requests, $j1 ids)" test "$j1" = 1 -a "$j2" = 2
+check "re-handover logged" grep -q 'no result kept: handing over again' "$T/k9b/log"
+
+# ---- SIGTERM while the verifier works: a prompt exit, the entry left pending ---------
+regdev SN-TERM
+mkdev term SN-TERM "$(devcik SN-TERM)"
+fake term 8
+P set-alias SN-TERM engine_fetch '{"install":[{"name":"tool.v2.1.tar.gz"}]}' > /dev/null
+start term
+wait_for 20 grep -q 'verify_req job=.* name=tool.v2.1.tar.gz' "$T/term/fake.log"
+"$CTL" "$T/term/run/netd.sock" status > "$T/term.st" 2>&1
+check "CTL_STATUS answered while an install is under way" grep -q '^interval=600$' "$T/term.st"
+"$CTL" "$T/term/run/netd.sock" checkin > "$T/term.ci" 2>&1
+check "CTL_CHECKIN meanwhile answered busy" grep -q '^error code=2 ' "$T/term.ci"
+t0=$(date +%s)
+kill -TERM $PID_term
+wait $PID_term 2>/dev/null
+t1=$(date +%s)
+check "SIGTERM ends the daemon within 2 s while it waits ($((t1 - t0)) s)" test $((t1 - t0)) -le 2
+check "the entry is left pending, not failed" grep -q 'entry left pending name=tool.v2.1.tar.gz' "$T/term/log"
+sleep 7
+once term
+v=$(alias_value SN-TERM fetch_status)
+case "$v" in *"fake install of tool.v2.1.tar.gz: ok"*) ok "its result is collected after the restart";;
+*) not_ok "its result is collected after the restart"; diag "$v"; showlog term;; esac
+check "installed once" test "$(grep -c 'verify_req job=' "$T/term/fake.log")" = 1
+
+# ---- fetch_status queue survives a platform outage --------------------------------
+P set-alias SN-K9 engine_fetch '{"install":[{"name":"bad.v1.tar.gz"}]}' > /dev/null
+P misbehave status 'path=^/onep:v1/stack/alias$' method=POST code=503 count=-1 > /dev/null
+once k9
+check "result kept in the queue while writes fail" test -n "$(ls "$T/k9/state/netd/queue")"
+P clear > /dev/null
+once k9
+check "queue sent once the platform answers 2xx" test -z "$(ls "$T/k9/state/netd/queue")"
+n=$(P history SN-K9 fetch_status | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["writes"]))')
+check "three fetch_status writes in all, the order not run twice ($n)" test "$n" = 3
+check "the refused clear was retried" test -z "$(alias_value SN-K9 engine_fetch)"
+
+# ---- long_poll = true: an order is acted on at once ----------------------------
+regdev SN-LP
+mkdev lp SN-LP "$(devcik SN-LP)" "engine long_poll = true"
+fake lp
+start lp
+wait_for 20 grep -q 'check-in done' "$T/lp/log"
+sleep 1
+t0=$(date +%s)
+"$CTL" "$T/lp/run/netd.sock" status > "$T/lp.st" 2>&1
+t1=$(date +%s)
+check "control socket answered during a long-poll ($((t1 - t0)) s)" grep -q '^interval=600$' "$T/lp.st"
+check "... promptly" test $((t1 - t0)) -le 3
+P set-alias SN-LP engine_fetch '{"install":[{"name":"bad.v1.tar.gz"}]}' > /dev/null
+if wait_for 20 sh -c "curl -s '$ADMIN/get-alias?sn=SN-LP&alias=fetch_status' | grep -q 'refused by the fake verifier'"; then
+	ok "order acted on within seconds by long-poll (update_interval 600)"
+else
+	not_ok "order acted on within seconds by long-poll (update_interval 600)"; showlog lp
+fi
+n=$(logcount 0 'Request-Timeout|engine_fetch$' SN-LP)
+check "long-poll requests seen ($n)" test "$n" -ge 1
+stop lp
+check "long-poll daemon stops on SIGTERM" grep -q 'exiting reason=signal' "$T/lp/log"
+
+tap_end

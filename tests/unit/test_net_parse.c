@@ -1,0 +1,405 @@
+/* Unit tests for gwe-netd's parsers, with hostile inputs (cmocka). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../daemons/netd/net_parse.h"
+
+static char reason[NET_REASON_MAX];
+
+/* ---- form ---------------------------------------------------------------- */
+
+static struct net_form_field ff[2];
+
+static int
+form(const char *body, size_t max)
+{
+	size_t unknown;
+
+	ff[0].name = "engine_fetch";
+	ff[1].name = "update_interval";
+	reason[0] = '\0';
+	return net_form_parse(body, strlen(body), ff, 2, max, &unknown, reason,
+	    sizeof(reason));
+}
+
+static void
+test_form_basic(void **state)
+{
+	(void)state;
+	assert_int_equal(form("engine_fetch=%7B%22a%22%7D&update_interval=60", 1000), 0);
+	assert_true(ff[0].present);
+	assert_string_equal(ff[0].value, "{\"a\"}");
+	assert_string_equal(ff[1].value, "60");
+	net_form_free(ff, 2);
+}
+
+static void
+test_form_plus_and_empty(void **state)
+{
+	(void)state;
+	assert_int_equal(form("engine_fetch=a+b&update_interval=", 1000), 0);
+	assert_string_equal(ff[0].value, "a b");
+	assert_true(ff[1].present);
+	assert_int_equal(ff[1].len, 0);
+	net_form_free(ff, 2);
+	assert_int_equal(form("update_interval", 1000), 0);
+	assert_true(ff[1].present);
+	assert_false(ff[0].present);
+	net_form_free(ff, 2);
+	assert_int_equal(form("", 1000), 0);
+	assert_false(ff[0].present);
+	assert_int_equal(form("&&&", 1000), 0);
+	assert_false(ff[1].present);
+}
+
+static void
+test_form_unknown_and_dup(void **state)
+{
+	size_t unknown;
+
+	(void)state;
+	ff[0].name = "engine_fetch";
+	ff[1].name = "update_interval";
+	assert_int_equal(net_form_parse("x=1&y=2&update_interval=5", 25, ff, 2, 100,
+	    &unknown, reason, sizeof(reason)), 0);
+	assert_int_equal(unknown, 2);
+	assert_string_equal(ff[1].value, "5");
+	net_form_free(ff, 2);
+	assert_int_equal(form("update_interval=5&update_interval=6", 1000), -1);
+	assert_non_null(strstr(reason, "duplicate"));
+	assert_null(ff[1].value);
+	/* An encoded name is the same alias. */
+	assert_int_equal(form("update%5finterval=5&update_interval=6", 1000), -1);
+	/* A name with an embedded NUL is not the alias. */
+	assert_int_equal(form("update_interval%00=5", 1000), 0);
+	assert_false(ff[1].present);
+}
+
+static void
+test_form_bad_percent(void **state)
+{
+	(void)state;
+	assert_int_equal(form("engine_fetch=%G1", 1000), -1);
+	assert_non_null(strstr(reason, "percent"));
+	assert_int_equal(form("engine_fetch=%", 1000), -1);
+	assert_int_equal(form("engine_fetch=%4", 1000), -1);
+	assert_int_equal(form("engine_fetch=ab%", 1000), -1);
+	assert_int_equal(form("%zz=1", 1000), -1);
+	assert_int_equal(form("=1", 1000), -1);
+	assert_int_equal(form("engine_fetch=%41%42", 1000), 0);
+	assert_string_equal(ff[0].value, "AB");
+	net_form_free(ff, 2);
+}
+
+static void
+test_form_too_long(void **state)
+{
+	(void)state;
+	assert_int_equal(form("engine_fetch=0123456789&update_interval=1", 5), 0);
+	assert_true(ff[0].too_long);
+	assert_null(ff[0].value);
+	assert_string_equal(ff[1].value, "1");
+	net_form_free(ff, 2);
+}
+
+static void
+test_form_roundtrip(void **state)
+{
+	struct net_buf b = { 0 };
+	const char v[] = "a b&c=d%\xff\n{}";
+
+	(void)state;
+	assert_int_equal(net_form_add(&b, "fetch_status", v, sizeof(v) - 1), 0);
+	assert_int_equal(net_form_add(&b, "engine_fetch", "", 0), 0);
+	ff[0].name = "fetch_status";
+	ff[1].name = "engine_fetch";
+	assert_int_equal(net_form_parse(b.data, b.len, ff, 2, 100, NULL, reason,
+	    sizeof(reason)), 0);
+	assert_int_equal(ff[0].len, sizeof(v) - 1);
+	assert_memory_equal(ff[0].value, v, sizeof(v) - 1);
+	assert_true(ff[1].present);
+	assert_int_equal(ff[1].len, 0);
+	net_form_free(ff, 2);
+	net_buf_free(&b);
+}
+
+/* ---- order ----------------------------------------------------------------- */
+
+static struct net_order order;
+
+static int
+ord(const char *s)
+{
+	reason[0] = '\0';
+	return net_order_parse(s, strlen(s), 65536, &order, reason, sizeof(reason));
+}
+
+static void
+test_order_good(void **state)
+{
+	(void)state;
+	assert_int_equal(ord("{\"install\": [{\"name\": \"modbus_bridge.v1.4.2.tar.gz\"}]}"), 0);
+	assert_int_equal(order.n, 1);
+	assert_string_equal(order.names[0], "modbus_bridge.v1.4.2.tar.gz");
+	assert_int_equal(ord(" {\"install\":[{\"name\":\"a.v1.tar.gz\",\"x\":1},"
+	    "{\"name\":\"b-c.v2.0.tar.gz\"}],\"other\":true} \n"), 0);
+	assert_int_equal(order.n, 2);
+	assert_string_equal(order.names[1], "b-c.v2.0.tar.gz");
+}
+
+static void
+test_order_not_json(void **state)
+{
+	(void)state;
+	assert_int_equal(ord("hello"), -1);
+	assert_non_null(strstr(reason, "not JSON"));
+	assert_int_equal(ord("{\"install\": ["), -1);
+	assert_non_null(strstr(reason, "not JSON"));
+	assert_int_equal(ord(""), -1);
+	assert_int_equal(ord("   "), -1);
+	assert_int_equal(ord("{\"install\":[{\"name\":\"a.v1.tar.gz\"}]} {}"), -1);
+	assert_non_null(strstr(reason, "not JSON"));
+	assert_int_equal(net_order_parse("{\"install\":[]}\0x", 16, 100, &order, reason,
+	    sizeof(reason)), -1);
+	assert_non_null(strstr(reason, "NUL"));
+}
+
+static void
+test_order_wrong_shape(void **state)
+{
+	(void)state;
+	assert_int_equal(ord("[1,2]"), -1);
+	assert_string_equal(reason, "not a JSON object");
+	assert_int_equal(ord("\"install\""), -1);
+	assert_int_equal(ord("{}"), -1);
+	assert_non_null(strstr(reason, "no \"install\""));
+	assert_int_equal(ord("{\"install\": {\"name\": \"a.v1.tar.gz\"}}"), -1);
+	assert_non_null(strstr(reason, "not an array"));
+	assert_int_equal(ord("{\"install\": []}"), -1);
+	assert_non_null(strstr(reason, "empty"));
+	assert_int_equal(ord("{\"install\": [\"a.v1.tar.gz\"]}"), -1);
+	assert_non_null(strstr(reason, "install[0] is not an object"));
+	assert_int_equal(ord("{\"install\": [{\"nam\": \"a.v1.tar.gz\"}]}"), -1);
+	assert_non_null(strstr(reason, "has no name"));
+	assert_int_equal(ord("{\"install\": [{\"name\": 12}]}"), -1);
+	assert_non_null(strstr(reason, "not a string"));
+	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1.tar.gz\"}, null]}"), -1);
+	assert_non_null(strstr(reason, "install[1]"));
+	assert_int_equal(order.n, 0);
+}
+
+static void
+test_order_bad_names(void **state)
+{
+	(void)state;
+	assert_int_equal(ord("{\"install\": [{\"name\": \"../etc/passwd\"}]}"), -1);
+	assert_non_null(strstr(reason, "install[0].name"));
+	assert_int_equal(ord("{\"install\": [{\"name\": \"a/b.v1.tar.gz\"}]}"), -1);
+	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1..2.tar.gz\"}]}"), -1);
+	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1.tar.gz\\u0000x\"}]}"), -1);
+	assert_non_null(strstr(reason, "NUL"));
+	assert_int_equal(ord("{\"install\": [{\"name\": \"\"}]}"), -1);
+	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1.zip\"}]}"), -1);
+}
+
+static void
+test_order_too_big(void **state)
+{
+	size_t n = 1024 * 1024, i;
+	char *big = malloc(n + 1);
+
+	(void)state;
+	assert_non_null(big);
+	memcpy(big, "{\"install\":[{\"name\":\"", 21);
+	for (i = 21; i < n; i++)
+		big[i] = 'a';
+	big[n] = '\0';
+	assert_int_equal(net_order_parse(big, n, 65536, &order, reason, sizeof(reason)), -1);
+	assert_non_null(strstr(reason, "max_order_bytes"));
+	/* Even with a cap above it, an unterminated 1 MB string is refused. */
+	assert_int_equal(net_order_parse(big, n, 2 * n, &order, reason, sizeof(reason)), -1);
+	free(big);
+}
+
+static void
+test_order_many_entries(void **state)
+{
+	struct net_buf b = { 0 };
+	int i;
+
+	(void)state;
+	net_buf_append(&b, "{\"install\":[", 12);
+	for (i = 0; i < NET_ORDER_MAX_ENTRIES + 1; i++) {
+		if (i)
+			net_buf_append(&b, ",", 1);
+		net_buf_append(&b, "{\"name\":\"a.v1.tar.gz\"}", 22);
+	}
+	net_buf_append(&b, "]}", 2);
+	assert_int_equal(net_order_parse(b.data, b.len, 65536, &order, reason,
+	    sizeof(reason)), -1);
+	assert_non_null(strstr(reason, "entries"));
+	net_buf_free(&b);
+}
+
+static void
+test_order_deep(void **state)
+{
+	size_t depth = 10000, i;
+	char *s = malloc(2 * depth + 1);
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < depth; i++) {
+		s[i] = '[';
+		s[depth + i] = ']';
+	}
+	s[2 * depth] = '\0';
+	assert_int_equal(net_order_parse(s, 2 * depth, 65536, &order, reason,
+	    sizeof(reason)), -1);
+	assert_non_null(strstr(reason, "deeper"));
+	for (i = 0; i < depth; i++)
+		s[i] = '{';
+	assert_int_equal(net_order_parse(s, depth, 65536, &order, reason,
+	    sizeof(reason)), -1);
+	free(s);
+	/* Depth 8 is allowed, 9 is not. */
+	assert_int_equal(ord("{\"install\":[{\"name\":\"a.v1.tar.gz\",\"x\":[[[[[1]]]]]}]}"), 0);
+	assert_int_equal(ord("{\"install\":[{\"name\":\"a.v1.tar.gz\",\"x\":[[[[[[1]]]]]]}]}"), -1);
+}
+
+/* ---- small values ---------------------------------------------------------- */
+
+static void
+test_interval(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(net_interval_parse("60", 2, &v, reason, sizeof(reason)), 0);
+	assert_int_equal(v, 60);
+	assert_int_equal(net_interval_parse("1", 1, &v, reason, sizeof(reason)), 0);
+	assert_int_equal(net_interval_parse("0", 1, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("", 0, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("-5", 2, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("1.5", 3, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse(" 60", 3, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("60s", 3, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("6\0" "0", 3, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("99999999999999999999999", 23, &v, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("31536001", 8, &v, reason, sizeof(reason)), -1);
+	assert_int_equal(net_interval_parse("1e3", 3, &v, reason, sizeof(reason)), -1);
+}
+
+static void
+test_content_range(void **state)
+{
+	uint64_t a, b, t;
+
+	(void)state;
+	assert_int_equal(net_content_range_parse("bytes 100-199/200", &a, &b, &t, reason,
+	    sizeof(reason)), 0);
+	assert_int_equal(a, 100);
+	assert_int_equal(b, 199);
+	assert_int_equal(t, 200);
+	assert_int_equal(net_content_range_parse(" bytes 0-0/*\r\n", &a, &b, &t, reason,
+	    sizeof(reason)), 0);
+	assert_true(t == UINT64_MAX);
+	assert_int_equal(net_content_range_parse("bytes 5-4/10", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("bytes 5-10/10", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("items 0-1/2", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("bytes -1/2", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("bytes 0-1", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("bytes */10", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("bytes 0-99999999999999999999999/1",
+	    &a, &b, &t, reason, sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("bytes 0-1/2x", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_range_parse("", &a, &b, &t, reason,
+	    sizeof(reason)), -1);
+}
+
+static void
+test_cik(void **state)
+{
+	char cik[NET_CIK_LEN + 1];
+	const char good[] = "0123456789abcdef0123456789ABCDEF01234567";
+
+	(void)state;
+	assert_int_equal(net_cik_parse(good, 40, cik, reason, sizeof(reason)), 0);
+	assert_string_equal(cik, good);
+	assert_int_equal(net_cik_parse("0123456789abcdef0123456789ABCDEF01234567\r\n", 42,
+	    cik, reason, sizeof(reason)), 0);
+	assert_int_equal(net_cik_parse(good, 39, cik, reason, sizeof(reason)), -1);
+	assert_int_equal(net_cik_parse("0123456789abcdef0123456789ABCDEF0123456g", 40,
+	    cik, reason, sizeof(reason)), -1);
+	assert_int_equal(net_cik_parse("0123456789abcdef0123456789ABCDEF0123456\0", 40,
+	    cik, reason, sizeof(reason)), -1);
+	assert_int_equal(net_cik_parse("", 0, cik, reason, sizeof(reason)), -1);
+	assert_int_equal(net_cik_parse("<html>", 6, cik, reason, sizeof(reason)), -1);
+}
+
+static void
+test_content_info(void **state)
+{
+	uint64_t size, ts;
+	const char *s = "application/x-gzip,1234,1700000000,a,b,c\n";
+
+	(void)state;
+	assert_int_equal(net_content_info_parse(s, strlen(s), &size, &ts, reason,
+	    sizeof(reason)), 0);
+	assert_int_equal(size, 1234);
+	assert_int_equal(ts, 1700000000);
+	s = "x,1,2";
+	assert_int_equal(net_content_info_parse(s, strlen(s), &size, &ts, reason,
+	    sizeof(reason)), 0);
+	s = "x,,2,";
+	assert_int_equal(net_content_info_parse(s, strlen(s), &size, &ts, reason,
+	    sizeof(reason)), -1);
+	s = "x,-1,2,";
+	assert_int_equal(net_content_info_parse(s, strlen(s), &size, &ts, reason,
+	    sizeof(reason)), -1);
+	s = "nothing";
+	assert_int_equal(net_content_info_parse(s, strlen(s), &size, &ts, reason,
+	    sizeof(reason)), -1);
+	assert_int_equal(net_content_info_parse("", 0, &size, &ts, reason,
+	    sizeof(reason)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_form_basic),
+		cmocka_unit_test(test_form_plus_and_empty),
+		cmocka_unit_test(test_form_unknown_and_dup),
+		cmocka_unit_test(test_form_bad_percent),
+		cmocka_unit_test(test_form_too_long),
+		cmocka_unit_test(test_form_roundtrip),
+		cmocka_unit_test(test_order_good),
+		cmocka_unit_test(test_order_not_json),
+		cmocka_unit_test(test_order_wrong_shape),
+		cmocka_unit_test(test_order_bad_names),
+		cmocka_unit_test(test_order_too_big),
+		cmocka_unit_test(test_order_many_entries),
+		cmocka_unit_test(test_order_deep),
+		cmocka_unit_test(test_interval),
+		cmocka_unit_test(test_content_range),
+		cmocka_unit_test(test_cik),
+		cmocka_unit_test(test_content_info),
+	};
+
+	return cmocka_run_group_tests_name("net_parse", tests, NULL, NULL);
+}
