@@ -69,6 +69,13 @@ h_install(struct ipc_msg *m)
 	char reason[IPC_TEXT_LEN];
 
 	ipc_init(&out, IPC_RESULT, m->hdr.seq);
+	/* netd hands a job over again when it lost our answer: send the kept one. */
+	if (ins_result_load(&ctx, r->job, res) == 0) {
+		close(m->fd);
+		log_info("install repeated job=%llu: kept result sent again",
+		    (unsigned long long)r->job);
+		return ipc_send(conn, &out);
+	}
 	res->job = r->job;
 	res->origin = r->origin;
 	if (ins_check(&ctx, r, m->fd, reason, sizeof(reason)) == 0)

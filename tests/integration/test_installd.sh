@@ -171,9 +171,13 @@ check "client with a third uid cannot even connect (socket mode)" \
 	sh -c "! $GWE_BUILD/tests/ins_client -s $SOCK -u $NET_UID apps >/dev/null 2>&1"
 
 # ---- results kept until acknowledged ------------------------------------
-pkg ack.v1.0.tar.gz 'echo ack me'
+pkg ack.v1.0.tar.gz "echo ack me; echo run >> $T/ack.runs"
 inst ack.v1.0.tar.gz --job 42 --no-ack
 check "result not acknowledged is kept on disk" test -f $T/state/installd/results/42
+inst ack.v1.0.tar.gz --job 42 --no-ack
+check "the same job handed over again: the kept result, install.sh not run twice" \
+	sh -c "grep -q '^job=42' $T/r && grep -q 'ack me' $T/r && [ \$(grep -c run $T/ack.runs) = 1 ]"
+check "the repeat is logged" grep -q 'install repeated job=42' $LOG
 $IC --no-ack unacked > $T/r 2>&1
 check "unacknowledged result answered again after a reconnect" \
 	sh -c "grep -q '^job=42' $T/r && grep -q 'ack me' $T/r && grep -q '^count=1' $T/r"
