@@ -72,7 +72,8 @@ all: $(PROGS)
 DEBS = build-essential pkg-config clang libclang-rt-14-dev \
        libcurl4-openssl-dev libjson-c-dev libarchive-dev libsodium-dev \
        libseccomp-dev libinih-dev libcmocka-dev \
-       python3 openssl curl minisign iproute2 procps
+       python3 openssl curl minisign iproute2 procps \
+       systemd mandoc man-db supervisor
 
 deps:
 	@sh tests/deps.sh $(DEBS)
@@ -136,19 +137,42 @@ fuzz-smoke: fuzz
 # ---- docs ---------------------------------------------------------------------
 docs: $(O)/tests/gen_protocol_doc
 	$(O)/tests/gen_protocol_doc > docs/protocol.md
+	sh tests/update-line-counts.sh docs/trusted-surface.md
 
 # ---- install --------------------------------------------------------------
+MANDIR	    ?= $(PREFIX)/share/man
+UNITDIR	    ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(O)/gwe-netd $(O)/gwe-verifyd $(O)/gwe-installd $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 $(O)/gwe $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)/etc/gwe
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/gwe/keys \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(PREFIX)/share/gwe/supervisord \
+		$(DESTDIR)/var/log/gwe
+	install -m 0755 $(O)/gwe-netd $(O)/gwe-verifyd $(O)/gwe-installd $(O)/gwe \
+		$(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 policy/gwe.conf.example $(DESTDIR)/etc/gwe/gwe.conf.example
+	install -m 0644 docs/man/gwe.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 docs/man/gwe.8 docs/man/gwe-netd.8 docs/man/gwe-verifyd.8 \
+		docs/man/gwe-installd.8 $(DESTDIR)$(MANDIR)/man8/
+	for u in gwe-installd.service gwe-verifyd.service gwe-netd.service gwe.target; do \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' policy/systemd/$$u \
+			> $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 policy/systemd/gwe.tmpfiles $(DESTDIR)$(TMPFILESDIR)/gwe.conf
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' policy/supervisord/gwe.conf \
+		> $(DESTDIR)$(PREFIX)/share/gwe/supervisord/gwe.conf
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		for u in gwe-net gwe-verify; do \
+			id -u $$u >/dev/null 2>&1 || useradd --system --no-create-home \
+				--home-dir /nonexistent --shell /usr/sbin/nologin $$u || exit 1; \
+		done; \
+	fi
 
 # ---- demo ---------------------------------------------------------------------
-demo: deps all
-	@echo "make demo: not yet: the end-to-end demo arrives with the end-to-end issue" >&2
-	@exit 2
+# The main job on an embedded default: see demo/demo.sh.
+demo: deps
+	$(MAKE) all
+	@bash demo/demo.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

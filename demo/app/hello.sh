@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "hello from the gateway, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
