@@ -3,7 +3,7 @@
 # Usage: fuzz-smoke.sh FUZZ_BUILD_DIR SECONDS_EACH
 # Seeds: a target NAME uses tests/fuzz/corpus/NAME if present, plus what a
 # seed generator makes (build/tests/gen_ipc_seeds for fuzz_ipc).
-B=$1; S=${2:-30}
+B=$(cd "$1" && pwd) || exit 2; S=${2:-30}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 pass=0; fail=0; total_runs=0
 W=$(mktemp -d /tmp/gwe-fuzz.XXXXXX)
@@ -29,5 +29,6 @@ for f in "$B"/fuzz_*; do
 	fi
 done
 echo "fuzz executions: $total_runs"
+if [ "$fail" = 0 ]; then rm -rf "$W"; else echo "logs and artifacts kept in $W"; fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -28,7 +28,8 @@ TAP_PIDS=""
 tap_tmp() {
 	T=$(mktemp -d /tmp/gwe-it.XXXXXX)
 	chmod 755 "$T"
-	trap tap_cleanup EXIT INT TERM
+	trap tap_cleanup EXIT
+	trap 'exit 1' INT TERM
 }
 tap_cleanup() {
 	for p in $TAP_PIDS; do kill "$p" 2>/dev/null; done
