@@ -177,9 +177,10 @@ space_after(const struct timespec *t)
 	}
 }
 
-/* POST a form body to the alias endpoint; 0 on 2xx. */
+/* POST a form body to the alias endpoint; 0 on 2xx.  *status: the answer's, 0 none. */
 static int
-alias_write(struct netd *nd, enum net_kind kind, const struct net_buf *b, const char *what)
+alias_write_status(struct netd *nd, enum net_kind kind, const struct net_buf *b,
+    const char *what, long *status)
 {
 	struct net_req rq = { .kind = kind, .method = "POST", .path = NET_ALIAS_PATH,
 	    .with_cik = 1, .body = b->data, .bodylen = b->len,
@@ -187,14 +188,23 @@ alias_write(struct netd *nd, enum net_kind kind, const struct net_buf *b, const 
 	struct net_resp rs;
 	int rc = -1;
 
+	*status = 0;
 	if (net_http_do(&nd->http, &rq, &rs) == -1)
 		log_warnx("write failed what=%s reason=\"%s\"", what, rs.error);
-	else if (rs.status / 100 != 2)
+	else if ((*status = rs.status) / 100 != 2)
 		log_warnx("write refused what=%s status=%ld", what, rs.status);
 	else
 		rc = 0;
 	net_resp_free(&rs);
 	return rc;
+}
+
+static int
+alias_write(struct netd *nd, enum net_kind kind, const struct net_buf *b, const char *what)
+{
+	long status;
+
+	return alias_write_status(nd, kind, b, what, &status);
 }
 
 /* ---- the read -------------------------------------------------------------- */
@@ -519,27 +529,61 @@ net_checkin(struct netd *nd)
 
 /* ---- fetch_status ------------------------------------------------------- */
 
+/*
+ * A 4xx that no retry can change: the text itself was refused.  401 (the
+ * CIK), 408 and 429 (time, load) are about the moment, not the text.
+ */
+static int
+status_permanent(long status)
+{
+	return status >= 400 && status < 500 && status != 401 && status != 408 &&
+	    status != 429;
+}
+
+/* Send one queue entry.  0 sent, 1 refused for good (set aside), -1 retry later. */
+static int
+status_send(struct netd *nd, const char *name, const char *text, size_t len)
+{
+	struct net_buf b = { 0 };
+	long status;
+	int rc;
+
+	space_after(&nd->last_status_write);
+	if (net_form_add(&b, "fetch_status", text, len) == -1)
+		return -1;
+	rc = alias_write_status(nd, NK_STATUS, &b, "fetch_status", &status);
+	net_buf_free(&b);
+	if (status != 0)
+		clock_gettime(CLOCK_REALTIME, &nd->last_status_write);
+	if (rc == 0 || !status_permanent(status))
+		return rc;
+	if (net_queue_setaside(nd, name) == -1) {
+		log_warn("fetch_status refused and not set aside entry=%s status=%ld",
+		    name, status);
+		return -1;
+	}
+	log_warnx("fetch_status refused for good entry=%s status=%ld bytes=%zu "
+	    "set_aside=failed", name, status, len);
+	return 1;
+}
+
 int
 net_status_flush(struct netd *nd)
 {
-	struct net_buf b = { 0 };
 	char name[64], *text;
 	size_t len, n;
 	int rc;
 
 	while (net_queue_oldest(nd, name, sizeof(name), &text, &len) == 0) {
-		space_after(&nd->last_status_write);
-		rc = net_form_add(&b, "fetch_status", text, len);
 		n = len < sizeof(nd->last_status) - 1 ? len : sizeof(nd->last_status) - 1;
 		memcpy(nd->last_status, text, n);
 		nd->last_status[n] = '\0';
+		rc = status_send(nd, name, text, len);
 		free(text);
-		if (rc == -1 || alias_write(nd, NK_STATUS, &b, "fetch_status") == -1) {
-			net_buf_free(&b);
+		if (rc == -1)
 			return -1;
-		}
-		clock_gettime(CLOCK_REALTIME, &nd->last_status_write);
-		net_buf_free(&b);
+		if (rc == 1)
+			continue;
 		if (net_queue_remove(nd, name) == -1)
 			log_warn("queue entry not removed name=%s", name);
 		log_info("fetch_status written entry=%s bytes=%zu", name, len);

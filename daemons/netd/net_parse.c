@@ -509,3 +509,70 @@ net_content_info_parse(const char *buf, size_t len, uint64_t *size, uint64_t *up
 	}
 	return 0;
 }
+
+/* ---- UTF-8 --------------------------------------------------------------- */
+
+/*
+ * The length of the sequence at s: a whole well-formed character (*valid
+ * set; Unicode table 3-7) or its longest ill-formed prefix (*valid clear).
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t len, int *valid)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	*valid = 0;
+	if (c < 0x80) {
+		*valid = c != 0;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* over U+10FFFF */
+	} else
+		return 1;
+	for (i = 1; i <= need; i++) {
+		if (i >= len || s[i] < lo || s[i] > hi)
+			return i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*valid = 1;
+	return need + 1;
+}
+
+size_t
+net_utf8_sanitize(const char *in, size_t len, char *out, size_t outcap,
+    size_t *replaced)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, n, w;
+	int valid;
+
+	*replaced = 0;
+	while (i < len) {
+		n = utf8_seq(s + i, len - i, &valid);
+		w = valid ? n : 3;
+		if (o + w > outcap)
+			break;
+		memcpy(out + o, valid ? in + i : fffd, w);
+		if (!valid)
+			(*replaced)++;
+		o += w;
+		i += n;
+	}
+	return o;
+}

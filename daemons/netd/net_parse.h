@@ -81,6 +81,18 @@ int	net_content_range_parse(const char *value, uint64_t *first, uint64_t *last,
 int	net_cik_parse(const char *buf, size_t len, char cik[NET_CIK_LEN + 1],
 	    char *reason, size_t reasonlen);
 
+/*
+ * Copy len bytes of in to out as valid UTF-8: each maximal ill-formed
+ * subpart (overlong forms, surrogates, code points over U+10FFFF, a
+ * truncated sequence, a stray continuation byte) and each NUL becomes
+ * U+FFFD.  Only whole characters are copied: the output stops before the
+ * first one that does not fit in outcap bytes.  Returns the output
+ * length (not NUL-terminated); *replaced counts the substitutions.
+ * Needs at most 3 * len bytes.
+ */
+size_t	net_utf8_sanitize(const char *in, size_t len, char *out, size_t outcap,
+	    size_t *replaced);
+
 /* Content info: "content-type,size,updated-timestamp,meta". */
 int	net_content_info_parse(const char *buf, size_t len, uint64_t *size,
 	    uint64_t *updated, char *reason, size_t reasonlen);

@@ -70,6 +70,8 @@ net_state_mkdirs(const struct netd *nd, uid_t uid, gid_t gid)
 		return -1;
 	if (net_path(nd, "dl", p, sizeof(p)) == -1 || mkdir_owned(p, uid, gid) == -1)
 		return -1;
+	if (net_path(nd, "failed", p, sizeof(p)) == -1 || mkdir_owned(p, uid, gid) == -1)
+		return -1;
 	return 0;
 }
 
@@ -235,12 +237,20 @@ queue_scan(struct netd *nd, struct queue_scan *qs)
 	return 0;
 }
 
+/*
+ * Queue a fetch_status text.  The platform takes only UTF-8, so anything
+ * else (install.sh may print any bytes) is repaired here, before the text
+ * is on disk: an entry the platform cannot accept must never be queued.
+ */
 int
 net_queue_push(struct netd *nd, const char *text, size_t len, uint64_t order_id,
     long entry)
 {
 	struct queue_scan qs = { .order_id = 0 };
-	char p[CONF_PATH_MAX + 96];
+	char p[CONF_PATH_MAX + 96], *clean;
+	size_t cap = len * 3 < IPC_OUTPUT_MAX ? len * 3 : IPC_OUTPUT_MAX;
+	size_t n, repl;
+	int rc;
 
 	if (queue_scan(nd, &qs) == -1)
 		return -1;
@@ -249,9 +259,17 @@ net_queue_push(struct netd *nd, const char *text, size_t len, uint64_t order_id,
 		    nd->dir, qs.max_seq + 1, order_id, entry);
 	else
 		snprintf(p, sizeof(p), "%s/queue/%016" PRIu64, nd->dir, qs.max_seq + 1);
-	if (safe_write(p, text, len, 0600) == -1)
+	if ((clean = malloc(cap + 1)) == NULL)
 		return -1;
-	log_info("fetch_status queued seq=%" PRIu64 " bytes=%zu", qs.max_seq + 1, len);
+	n = net_utf8_sanitize(text, len, clean, cap, &repl);
+	if (repl > 0 || n < len)
+		log_info("fetch_status text repaired replaced=%zu bytes_in=%zu bytes_out=%zu",
+		    repl, len, n);
+	rc = safe_write(p, clean, n, 0600);
+	free(clean);
+	if (rc == -1)
+		return -1;
+	log_info("fetch_status queued seq=%" PRIu64 " bytes=%zu", qs.max_seq + 1, n);
 	return 0;
 }
 
@@ -275,6 +293,22 @@ net_queue_remove(struct netd *nd, const char *name)
 
 	snprintf(p, sizeof(p), "%s/queue/%s", nd->dir, name);
 	return safe_unlink(p);
+}
+
+/*
+ * Keep an entry the platform refused for good in failed/, out of the
+ * queue, under a name that no later entry can take.
+ */
+int
+net_queue_setaside(struct netd *nd, const char *name)
+{
+	char from[CONF_PATH_MAX + 96], to[CONF_PATH_MAX + 128];
+
+	snprintf(from, sizeof(from), "%s/queue/%s", nd->dir, name);
+	snprintf(to, sizeof(to), "%s/failed/%s.%lld", nd->dir, name, (long long)time(NULL));
+	if (rename(from, to) == -1)
+		return -1;
+	return 0;
 }
 
 unsigned

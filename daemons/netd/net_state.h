@@ -4,6 +4,7 @@
  *   update_interval      the interval read from the platform
  *   order, order.state   the journaled install order and how far it got
  *   queue/<seq>[-<order>-<entry>]   fetch_status texts not yet accepted
+ *   failed/<queue name>.<time>      texts the platform refused for good
  *   dl/<name>.part, dl/<name>.info  partial downloads and what they are of
  *   report.<alias>       fingerprint and time of the last report written
  *   jobseq               the last job id handed to the verifier
@@ -62,6 +63,8 @@ int	net_queue_push(struct netd *nd, const char *text, size_t len,
 int	net_queue_oldest(struct netd *nd, char *name, size_t namelen, char **text,
 	    size_t *len);
 int	net_queue_remove(struct netd *nd, const char *name);
+/* Move an entry the platform will never accept to failed/. */
+int	net_queue_setaside(struct netd *nd, const char *name);
 unsigned net_queue_count(struct netd *nd);
 /* The highest entry index queued for order_id, or -1. */
 long	net_queue_max_entry(struct netd *nd, uint64_t order_id);

@@ -11,21 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../../common/daemon.h"
 #include "../../common/log.h"
+#include "net_backoff.h"
 #include "net_checkin.h"
 #include "net_ctl.h"
 #include "net_order.h"
 #include "net_sandbox.h"
 #include "net_state.h"
 #include "net_vfy.h"
-
-#define NET_BACKOFF_BASE	5	/* seconds, doubled per failure */
 
 static volatile sig_atomic_t quit;
 
@@ -55,19 +53,7 @@ signals(void)
 static uint64_t
 backoff(const struct netd *nd)
 {
-	uint64_t d = NET_BACKOFF_BASE;
-	uint32_t r = 0;
-	unsigned i;
-
-	for (i = 1; i < nd->failures && d < nd->interval; i++)
-		d *= 2;
-	if (d > nd->interval)
-		d = nd->interval;
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = (uint32_t)time(NULL);
-	/* Between half and all of d, at least one second. */
-	d = d / 2 + (d - d / 2) * (r % 1001) / 1000;
-	return d > 0 ? d : 1;
+	return net_backoff(nd->failures, nd->interval);
 }
 
 /* Activate if needed; 0 when there is a CIK. */
@@ -255,6 +241,7 @@ main(int argc, char **argv)
 		fatalx("state_dir too long");
 	daemon_user("net_user", cfg.net_user, &nd.net_uid, &nd.net_gid);
 	nd.once = o.once;
+	net_backoff_init();
 	signals();
 	setup_dirs(&nd, &cfg);
 	if (!o.once && net_ctl_open(&c, &cfg, err, sizeof(err)) == -1)

@@ -1,6 +1,10 @@
 # Shared by tests/integration/test_netd*.sh (sourced, not run): a test
 # platform, devices in temp directories, a fake verifier, log helpers.
 # Needs tests/lib/tap.sh sourced and tap_tmp called first.
+# NS_EXEC (optional, set before sourcing): a command prefix such as
+# "ip netns exec NAME" under which the platform, its admin client and
+# gwe-netd run.  PLAT_HOSTNAME: a --hostname for the platform's certificate.
+NS_EXEC=${NS_EXEC:-}
 # Our own directory name: directories named /tmp/gwe-it.* have been seen
 # vanishing while other suites ran beside ours.
 rmdir "$T" 2>/dev/null
@@ -16,11 +20,11 @@ PY=/usr/bin/python3
 
 # ---- the platform -----------------------------------------------------------
 mkdir -p "$T/platform"
-HOSTNAME_LOCAL=""
-if getent hosts "$(hostname)" 2>/dev/null | grep -q '^127\.0\.0\.1 '; then
+HOSTNAME_LOCAL=${PLAT_HOSTNAME:-}
+if [ -z "$HOSTNAME_LOCAL" ] && getent hosts "$(hostname)" 2>/dev/null | grep -q '^127\.0\.0\.1 '; then
 	HOSTNAME_LOCAL=$(hostname)
 fi
-$PY "$PLAT" --state-dir "$T/platform" --ready-file "$T/platform/ready.json" \
+$NS_EXEC $PY "$PLAT" --state-dir "$T/platform" --ready-file "$T/platform/ready.json" \
 	${HOSTNAME_LOCAL:+--hostname "$HOSTNAME_LOCAL"} \
 	> "$T/platform.out" 2>&1 &
 TAP_PIDS="$TAP_PIDS $!"
@@ -31,10 +35,10 @@ jget() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]
 PORT=$(jget "$T/platform/ready.json" port)
 CA=$(jget "$T/platform/ready.json" ca)
 ADMIN=$(jget "$T/platform/ready.json" admin_url)
-P() { $PY "$PLAT" ctl --admin "$ADMIN" "$@"; }
+P() { $NS_EXEC $PY "$PLAT" ctl --admin "$ADMIN" "$@"; }
 
 # request log lines (JSON) since a mark, filtered by a path regex
-plog() { curl -s "$ADMIN/log?since=${1:-0}"; }
+plog() { $NS_EXEC curl -s "$ADMIN/log?since=${1:-0}"; }
 logmark() { plog | $PY -c 'import json,sys; print(json.load(sys.stdin)["next"])'; }
 logcount() {	# logcount SINCE PATH_REGEX [SN]
 	plog "$1" | $PY -c '
@@ -97,10 +101,10 @@ EOPY
 }
 once() {	# once NAME [ENV=...]: one check-in, stderr kept
 	n=$1; shift
-	env "$@" timeout 60 "$NETD" -f "$T/$n/gwe.conf" --once >> "$T/$n/log" 2>&1
+	$NS_EXEC env "$@" timeout 60 "$NETD" -f "$T/$n/gwe.conf" --once >> "$T/$n/log" 2>&1
 }
 start() {	# start NAME: the daemon in the background
-	"$NETD" -F -f "$T/$1/gwe.conf" >> "$T/$1/log" 2>&1 &
+	$NS_EXEC "$NETD" -F -f "$T/$1/gwe.conf" >> "$T/$1/log" 2>&1 &
 	eval "PID_$1=$!"
 	TAP_PIDS="$TAP_PIDS $!"
 }
@@ -115,3 +119,41 @@ publish() {	# publish ID FILE
 }
 showlog() { diag "$(tail -25 "$T/$1/log")"; }
 
+
+# ---- the real verifier and installer (end-to-end tests) ----------------------
+# e2e_need: skip the whole file unless the daemons and minisign are there.
+e2e_need() {
+	for p in gwe-verifyd gwe-installd; do
+		if [ ! -x "$GWE_BUILD/$p" ]; then
+			skip "$1" "$p not built"; tap_end
+		fi
+	done
+	if ! command -v minisign > /dev/null; then
+		skip "$1" "needs minisign"; tap_end
+	fi
+}
+# e2e_keys: a fresh key pair; public key in $T/keys, secret in $T/work.
+e2e_keys() {
+	mkdir -p "$T/work" "$T/keys"
+	minisign -G -W -p "$T/keys/test.pub" -s "$T/work/test.key" > /dev/null
+}
+# e2e_app ID SCRIPT: a signed tarball whose install.sh is SCRIPT, published as ID.
+e2e_app() {
+	s=$T/work/src-$1
+	mkdir -p "$s"
+	printf '%s\n' "$2" > "$s/install.sh"
+	chmod +x "$s/install.sh"
+	tar -C "$s" -czf "$T/work/$1" install.sh
+	minisign -S -s "$T/work/test.key" -m "$T/work/$1" > /dev/null
+	publish "$1" "$T/work/$1"
+	publish "$1.minisig" "$T/work/$1.minisig"
+}
+# e2e_daemons NAME: gwe-installd and gwe-verifyd on NAME's config.
+e2e_daemons() {
+	"$GWE_BUILD/gwe-installd" -F -f "$T/$1/gwe.conf" > "$T/$1/installd.log" 2>&1 &
+	TAP_PIDS="$TAP_PIDS $!"
+	wait_for 10 test -S "$T/$1/run/installd.sock" || return 1
+	"$GWE_BUILD/gwe-verifyd" -F -f "$T/$1/gwe.conf" > "$T/$1/verifyd.log" 2>&1 &
+	TAP_PIDS="$TAP_PIDS $!"
+	wait_for 15 test -S "$T/$1/run/verifyd.sock"
+}

@@ -378,6 +378,62 @@ test_content_info(void **state)
 	    sizeof(reason)), -1);
 }
 
+/* ---- UTF-8 repair ----------------------------------------------------------- */
+
+/* Sanitize in (n bytes) and compare with want (a C string). */
+static void
+utf8_is(const char *in, size_t n, const char *want, size_t nrepl)
+{
+	char out[256];
+	size_t len, r;
+
+	len = net_utf8_sanitize(in, n, out, sizeof(out), &r);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(out, want, len);
+	assert_int_equal(r, nrepl);
+}
+
+#define R "\xef\xbf\xbd"
+
+static void
+test_utf8_sanitize(void **state)
+{
+	char out[8];
+	size_t r;
+
+	(void)state;
+	utf8_is("plain", 5, "plain", 0);
+	utf8_is("", 0, "", 0);
+	/* Good multi-byte characters pass: e-acute, euro, U+10FFFF. */
+	utf8_is("\xc3\xa9\xe2\x82\xac\xf4\x8f\xbf\xbf", 9,
+	    "\xc3\xa9\xe2\x82\xac\xf4\x8f\xbf\xbf", 0);
+	/* NUL. */
+	utf8_is("a\0b", 3, "a" R "b", 1);
+	/* Overlong forms: C0 80, C1 BF, E0 80 80, F0 80 80 80. */
+	utf8_is("\xc0\x80", 2, R R, 2);
+	utf8_is("\xc1\xbf", 2, R R, 2);
+	utf8_is("\xe0\x80\x80", 3, R R R, 3);
+	utf8_is("\xf0\x8f\xbf\xbf", 4, R R R R, 4);
+	/* Surrogates U+D800, U+DFFF. */
+	utf8_is("\xed\xa0\x80", 3, R R R, 3);
+	utf8_is("\xed\xbf\xbf", 3, R R R, 3);
+	/* Over U+10FFFF: F4 90 80 80, F5.., FF. */
+	utf8_is("\xf4\x90\x80\x80", 4, R R R R, 4);
+	utf8_is("\xf5\x80\x80\x80", 4, R R R R, 4);
+	utf8_is("\xff", 1, R, 1);
+	/* Truncated sequences: one U+FFFD for the maximal subpart. */
+	utf8_is("\xe2\x82", 2, R, 1);
+	utf8_is("\xe2\x82" "A", 3, R "A", 1);
+	utf8_is("\xf0\x9f\x98", 3, R, 1);
+	utf8_is("x\xc3", 2, "x" R, 1);
+	/* A stray continuation byte. */
+	utf8_is("\x80z", 2, R "z", 1);
+	/* Only whole characters fit: 8 bytes hold "ab" and two U+FFFD. */
+	assert_int_equal(net_utf8_sanitize("ab\xff\xff\xff", 5, out, sizeof(out), &r), 8);
+	assert_int_equal(r, 2);
+	assert_int_equal(net_utf8_sanitize("abcdef\xc3\xa9", 8, out, 7, &r), 6);
+}
+
 int
 main(void)
 {
@@ -399,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_content_range),
 		cmocka_unit_test(test_cik),
 		cmocka_unit_test(test_content_info),
+		cmocka_unit_test(test_utf8_sanitize),
 	};
 
 	return cmocka_run_group_tests_name("net_parse", tests, NULL, NULL);

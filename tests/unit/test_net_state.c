@@ -117,6 +117,32 @@ test_queue_ignores_strangers(void **state)
 	assert_int_equal(net_queue_oldest(&nd, name, sizeof(name), &text, &len), -1);
 }
 
+/* Invalid UTF-8 is repaired before it is queued; a refused entry goes to failed/. */
+static void
+test_queue_utf8_and_setaside(void **state)
+{
+	char p[256], name[64], *text;
+	size_t len;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(net_queue_push(&nd, "a\xff\0b", 4, 0, 0), 0);
+	assert_int_equal(net_queue_oldest(&nd, name, sizeof(name), &text, &len), 0);
+	assert_int_equal(len, 8);
+	assert_memory_equal(text, "a\xef\xbf\xbd\xef\xbf\xbd" "b", 8);
+	free(text);
+	assert_int_equal(net_queue_setaside(&nd, name), 0);
+	assert_int_equal(net_queue_count(&nd), 0);
+	snprintf(p, sizeof(p), "%s/netd/failed/%s.%lld", dir, name, (long long)time(NULL));
+	if (stat(p, &st) == -1) {	/* the second may have turned */
+		snprintf(p, sizeof(p), "%s/netd/failed/%s.%lld", dir, name,
+		    (long long)time(NULL) - 1);
+		assert_int_equal(stat(p, &st), 0);
+	}
+	assert_int_equal(st.st_size, 8);
+	assert_int_equal(net_queue_setaside(&nd, name), -1);
+}
+
 static void
 test_cik(void **state)
 {
@@ -329,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_dirs),
 		cmocka_unit_test(test_queue_order),
 		cmocka_unit_test(test_queue_ignores_strangers),
+		cmocka_unit_test(test_queue_utf8_and_setaside),
 		cmocka_unit_test(test_cik),
 		cmocka_unit_test(test_interval),
 		cmocka_unit_test(test_jobseq),

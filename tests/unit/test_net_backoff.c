@@ -1,0 +1,68 @@
+/* Unit tests for gwe-netd's check-in backoff (cmocka). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "../../daemons/netd/net_backoff.h"
+
+static void
+test_backoff_max(void **state)
+{
+	(void)state;
+	/* The default interval: 5, 10, 20, ... up to 43200. */
+	assert_int_equal(net_backoff_max(1, 43200), 5);
+	assert_int_equal(net_backoff_max(2, 43200), 10);
+	assert_int_equal(net_backoff_max(3, 43200), 20);
+	assert_int_equal(net_backoff_max(14, 43200), 40960);
+	assert_int_equal(net_backoff_max(15, 43200), 43200);
+	assert_int_equal(net_backoff_max(1000, 43200), 43200);
+	/* A short interval starts lower: 2, 4, 8, 8. */
+	assert_int_equal(net_backoff_max(1, 8), 2);
+	assert_int_equal(net_backoff_max(2, 8), 4);
+	assert_int_equal(net_backoff_max(3, 8), 8);
+	assert_int_equal(net_backoff_max(4, 8), 8);
+	assert_int_equal(net_backoff_max(1, 1), 1);
+	assert_int_equal(net_backoff_max(9, 1), 1);
+}
+
+static void
+test_backoff_jitter(void **state)
+{
+	uint64_t a[64], d, m;
+	unsigned f, i;
+
+	(void)state;
+	net_backoff_seed(42);
+	for (i = 0; i < 64; i++) {
+		f = i % 20 + 1;
+		d = a[i] = net_backoff(f, 600);
+		m = net_backoff_max(f, 600);
+		assert_true(d >= m / 2 && d <= m && d >= 1);
+	}
+	/* The same seed, the same sequence. */
+	net_backoff_seed(42);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(net_backoff(i % 20 + 1, 600), a[i]);
+	/* Consecutive steps never shrink while under the cap: [d/2, d] then [d, 2d]. */
+	net_backoff_seed(7);
+	for (i = 0; i < 200; i++) {
+		uint64_t x = net_backoff(2, 3600), y = net_backoff(3, 3600);
+
+		assert_true(x <= y);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backoff_max),
+		cmocka_unit_test(test_backoff_jitter),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
