@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -64,10 +63,23 @@ priv_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Decided when the binary was built, never by the environment: an
+ * environment variable must not be able to relax a production sandbox.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define PRIV_SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PRIV_SANITIZED	1
+#endif
+#endif
+#ifndef PRIV_SANITIZED
+#define PRIV_SANITIZED	0
+#endif
+
 int
 priv_under_asan(void)
 {
-	const char *v = getenv("GWE_ASAN");
-
-	return v != NULL && strcmp(v, "1") == 0;
+	return PRIV_SANITIZED;
 }

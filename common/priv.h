@@ -12,7 +12,7 @@
 int	priv_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
 /* Only no_new_privs (the installer, which stays root). */
 int	priv_no_new_privs(void);
-/* Running under a sanitizer (GWE_ASAN=1): rlimits on memory are skipped. */
+/* Built with AddressSanitizer: memory rlimits are skipped, seccomp allows its runtime. */
 int	priv_under_asan(void);
 
 #endif

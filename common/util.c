@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#undef gwe_errf		/* the analyzer-only model in util.h */
 
 size_t
 gwe_strlcpy(char *dst, const char *src, size_t size)

@@ -99,7 +99,7 @@ vfy_name_parse(const char *name, char app[VFY_APP_MAX + 1],
 	if (memchr(name, '/', len) != NULL)
 		return gwe_errf(reason, reasonlen, "name: contains '/'");
 	if (len < TGZ_SUFFIX_LEN ||
-	    memcmp(name + len - TGZ_SUFFIX_LEN, TGZ_SUFFIX, TGZ_SUFFIX_LEN))
+	    memcmp(name + len - TGZ_SUFFIX_LEN, TGZ_SUFFIX, TGZ_SUFFIX_LEN) != 0)
 		return gwe_errf(reason, reasonlen,
 		    "name: does not end in " TGZ_SUFFIX);
 	len -= TGZ_SUFFIX_LEN;

@@ -13,9 +13,9 @@
  * to probe whether memory is readable.  The list was found from the
  * kernel's audit records of SIGSYS kills (dmesg: type=1326 ... syscall=N)
  * while a sandboxed probe made ASan and UBSan report (sandbox_probe
- * overflow).  Those calls are added only when the build or the
- * environment says sanitizers are on (GWE_ASAN=1), never in a normal
- * build.  Leak detection is handled by vfy_sandbox_apply(), see there.
+ * overflow).  Those calls are added only when the binary was built
+ * with AddressSanitizer (priv_under_asan()), never by the environment
+ * and never in a normal build.  Leak detection is handled by vfy_sandbox_apply(), see there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,17 +29,6 @@
 
 #include "../common/priv.h"
 #include "seccomp_verifyd.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define GWE_BUILT_SANITIZED	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GWE_BUILT_SANITIZED	1
-#endif
-#endif
-#ifndef GWE_BUILT_SANITIZED
-#define GWE_BUILT_SANITIZED	0
-#endif
 
 /* Unconditionally allowed: I/O on fds we already hold, memory, time, exit. */
 static const int sc_plain[] = {
@@ -105,7 +94,7 @@ static const int fcntl_cmds[] = { F_GET_SEALS, F_GETFD, F_SETFD, F_GETFL };
 int
 seccomp_verifyd_sanitized(void)
 {
-	return GWE_BUILT_SANITIZED || priv_under_asan();
+	return priv_under_asan();
 }
 
 static int

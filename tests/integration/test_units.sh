@@ -103,7 +103,7 @@ check "gwe-netd.service: writes only its own state" has gwe-netd.service \
     "ReadWritePaths=/var/lib/gwe/netd"
 check "gwe-netd.service: no CAP_SYS_ADMIN" sh -c "! grep -q '^CapabilityBoundingSet=.*CAP_SYS_ADMIN' '$SD/gwe-netd.service'"
 for k in ProtectSystem ProtectHome PrivateDevices CapabilityBoundingSet \
-    RestrictAddressFamilies ProtectKernelModules SystemCallFilter; do
+    RestrictAddressFamilies ProtectKernelModules SystemCallFilter NoNewPrivileges; do
 	check "gwe-installd.service leaves install.sh free: no $k" lacks gwe-installd.service "$k"
 done
 check "gwe-installd.service says why its hardening is light" \
