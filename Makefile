@@ -65,7 +65,8 @@ HELPER_SRCS = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(O)/tests/%,$(HELPER_SRCS))
 FUZZ_SRCS = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check check-asan fuzz fuzz-smoke install clean demo tests docs
+.PHONY: all deps check check-asan fuzz fuzz-smoke install clean demo tests docs \
+	analyze valgrind check-faults check-hostile
 all: $(PROGS)
 
 # ---- dependencies -------------------------------------------------------
@@ -73,7 +74,7 @@ DEBS = build-essential pkg-config clang libclang-rt-14-dev \
        libcurl4-openssl-dev libjson-c-dev libarchive-dev libsodium-dev \
        libseccomp-dev libinih-dev libcmocka-dev \
        python3 openssl curl minisign iproute2 procps \
-       systemd mandoc man-db supervisor
+       systemd mandoc man-db supervisor cppcheck clang-tidy valgrind strace
 
 deps:
 	@sh tests/deps.sh $(DEBS)
@@ -133,6 +134,18 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libgwe.a
 FUZZ_SECONDS ?= 30
 fuzz-smoke: fuzz
 	@sh tests/fuzz-smoke.sh build-fuzz $(FUZZ_SECONDS)
+
+# ---- analysis --------------------------------------------------------------
+# Static analysis: cppcheck and clang-tidy (.clang-tidy: the checks, and why
+# each disabled one is off) over common/ ipc/ policy/ daemons/; any finding fails.
+analyze: deps
+	@sh tests/analyze.sh
+
+# The unit tests, and the installer's integration test with gwe-installd,
+# under valgrind memcheck (the installer test needs root, as in make check).
+valgrind: deps
+	$(MAKE) tests
+	@sh tests/valgrind.sh $(O)
 
 # ---- docs ---------------------------------------------------------------------
 docs: $(O)/tests/gen_protocol_doc

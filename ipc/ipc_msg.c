@@ -91,7 +91,7 @@ static const struct ipc_field f_error[] = {
 };
 
 #define R(a, b)		IPC_ROUTE(PEER_##a, PEER_##b)
-#define FIELDS(f)	f, sizeof(f) / sizeof(f[0])
+#define FIELDS(f)	f, sizeof(f) / sizeof((f)[0])
 
 static const struct ipc_def ipc_defs[] = {
 	{ IPC_VERIFY_REQ, "VERIFY_REQ", 1, 152, IPC_SIG_MAX, R(NETD, VERIFYD),
@@ -203,6 +203,7 @@ ipc_setstr(char *field, size_t width, const char *s)
 	if (n >= width)
 		return -1;
 	memset(field, 0, width);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): n < width and the memset above put the NUL */
 	memcpy(field, s, n);
 	return 0;
 }
@@ -425,7 +426,7 @@ check_hdr(const struct ipc_hdr *h, size_t len, int nfds, const struct ipc_def **
 
 	if (h->version != IPC_VERSION) {
 		snprintf(err, errlen, "protocol version %u, expected %u",
-		    h->version, IPC_VERSION);
+		    (unsigned)h->version, (unsigned)IPC_VERSION);
 		return -1;
 	}
 	if ((d = ipc_def(h->type)) == NULL) {

@@ -91,7 +91,7 @@ seccomp_netd_apply(int relaxed, char *err, size_t errlen)
 		snprintf(err, errlen, "seccomp_init failed");
 		return -1;
 	}
-	if ((rc = add_rules(ctx)) != 0) {
+	if (add_rules(ctx) != 0) {
 		seccomp_release(ctx);
 		snprintf(err, errlen, "seccomp_rule_add failed");
 		return -1;

@@ -82,6 +82,10 @@ sb_add(struct sbuf *sb, const char *s, size_t n)
 
 	if (sb->oom)
 		return;
+	if (n >= SIZE_MAX / 4 || sb->len >= SIZE_MAX / 4) {	/* the doubling would wrap */
+		sb->oom = 1;
+		return;
+	}
 	if (sb->len + n + 1 > sb->cap) {
 		ncap = (sb->len + n + 1) * 2;
 		if ((np = realloc(sb->p, ncap)) == NULL) {

@@ -82,7 +82,7 @@ wait_exit(int *fd, int pidfd, pid_t pgid, struct ipc_result *res, size_t cap,
 	uint64_t deadline = now_ms() + timeout_ms, t;
 	int killed = 0;
 
-	for (;;) {
+	for (siginfo_t si = { 0 };;) {	/* si: without a pidfd (Linux < 5.3, valgrind) */
 		if ((t = now_ms()) >= deadline) {
 			kill(-pgid, killed ? SIGKILL : SIGTERM);
 			deadline = t + GRACE_MS;
@@ -90,11 +90,13 @@ wait_exit(int *fd, int pidfd, pid_t pgid, struct ipc_result *res, size_t cap,
 			continue;
 		}
 		p[0].fd = *fd;
-		if (poll(p, 2, (int)(deadline - t)) == -1 && errno != EINTR)
+		t = pidfd == -1 && deadline - t > 100 ? 100 : deadline - t;	/* no pidfd: 100 ms */
+		if (poll(p, 2, (int)t) == -1 && errno != EINTR)
 			fatal("poll");
 		if (*fd != -1 && p[0].revents != 0)
 			capture(fd, res, cap);
-		if (p[1].revents & POLLIN)
+		if (pidfd != -1 ? (p[1].revents & POLLIN) != 0 : waitid(P_PID, (id_t)pgid, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == -1 || si.si_pid != 0)	/* WNOWAIT: group kept */
 			return killed;
 	}
 }
@@ -122,7 +124,8 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 	j->pgid = (uint64_t)pid;
 	if (ins_proc_start(pid, &j->start) == -1 || ins_marker(ctx, j) == -1)
 		log_warn("cannot record install.sh pid=%d", (int)pid);
-	if ((pidfd = pidfd_open(pid, 0)) == -1 || fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+	if (((pidfd = pidfd_open(pid, 0)) == -1 && errno != ENOSYS) ||
+	    fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("pidfd_open");
 	killed = wait_exit(&p[0], pidfd, pid, res, ctx->cfg.limits.output_cap,
 	    ctx->cfg.limits.install_timeout * 1000);
@@ -135,7 +138,8 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 		;
 	if (p[0] != -1)
 		close(p[0]);
-	close(pidfd);
+	if (pidfd != -1)
+		close(pidfd);
 	res->duration_ms = now_ms() - t0;
 	res->finished_at = (uint64_t)time(NULL);
 	res->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;

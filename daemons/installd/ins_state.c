@@ -41,9 +41,9 @@ valid_name(const char *s)
 	    "nopqrstuvwxyz0123456789._-?") == strlen(s);
 }
 
-#define F(s, f, k, max, alt, ok) \
+#define F(s, f, k, max, alt, ok) /* NOLINTNEXTLINE(bugprone-macro-parentheses): s is a type */ \
 	{ #f, k, offsetof(s, f), sizeof(((s *)0)->f), max, alt, ok }
-#define NF(t)	(sizeof(t) / sizeof(t[0]))
+#define NF(t)	(sizeof(t) / sizeof((t)[0]))
 
 static const struct field app_fields[] = {
 	F(struct ipc_app_entry, app, K_STR, 0, 0, vfy_app_valid),
@@ -260,7 +260,7 @@ ins_app_update(struct ins_ctx *ctx, const struct ipc_install_req *r,
 
 	if (ins_app_get(ctx, r->app, &a) == -1)
 		return -1;
-	memcpy(a.app, r->app, sizeof(a.app));
+	memcpy(a.app, r->app, sizeof(a.app));	/* NOLINT(clang-analyzer-core.NonNullParamChecker): r != NULL */
 	a.status = res->status;
 	a.exit_code = res->exit_code;
 	a.installed_at = res->finished_at;

@@ -471,7 +471,7 @@ net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg)
 			rc = 1;		/* a huge order: the check-in reports it */
 		else
 			log_warnx("long-poll failed reason=\"%s\"", rs.error);
-	} else if (rs.status == 304)
+	} else if (rs.status == 304 || rs.status == 204)
 		rc = 0;
 	else if (rs.status == 200) {
 		if (rs.last_modified > 0)
@@ -482,9 +482,7 @@ net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg)
 		net_form_free(&f, 1);
 		if (rc == 1)
 			log_info("long-poll: engine_fetch written, checking in");
-	} else if (rs.status == 204)
-		rc = 0;
-	else
+	} else
 		log_warnx("long-poll refused status=%ld", rs.status);
 	net_resp_free(&rs);
 	return rc;

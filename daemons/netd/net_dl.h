@@ -12,9 +12,9 @@
 #include "net_state.h"
 
 #define NET_DL_OK		0
-#define NET_DL_FAILED		-1	/* for good: report it and go on */
-#define NET_DL_TRANSIENT	-2	/* network trouble: try again later */
-#define NET_DL_NOTFOUND		-3	/* 404 */
+#define NET_DL_FAILED		(-1)	/* for good: report it and go on */
+#define NET_DL_TRANSIENT	(-2)	/* network trouble: try again later */
+#define NET_DL_NOTFOUND		(-3)	/* 404 */
 
 /*
  * Fetch content id (a checked tarball name, or that name + ".minisig")

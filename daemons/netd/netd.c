@@ -105,7 +105,7 @@ serve(struct netd *nd, struct net_ctl *c, time_t next)
 {
 	struct pollfd pfd[1 + NET_CTL_CLIENTS];
 	time_t now = time(NULL);
-	int i, n, timeout;
+	int i, timeout;
 
 	pfd[0].fd = c->lfd;
 	pfd[0].events = POLLIN;
@@ -114,7 +114,7 @@ serve(struct netd *nd, struct net_ctl *c, time_t next)
 		pfd[1 + i].events = POLLIN;
 	}
 	timeout = next > now ? (int)((next - now) > 3600 ? 3600 : (next - now)) * 1000 : 0;
-	if ((n = poll(pfd, 1 + NET_CTL_CLIENTS, timeout)) <= 0)
+	if (poll(pfd, 1 + NET_CTL_CLIENTS, timeout) <= 0)
 		return;
 	if (pfd[0].revents & POLLIN)
 		net_ctl_accept(c);

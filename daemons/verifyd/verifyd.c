@@ -103,7 +103,7 @@ safe(const char *s, char *buf, size_t len)
 	for (i = 0; s[i] != '\0' && i + 1 < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		buf[i] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+		buf[i] = (char)((c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : c);
 	}
 	buf[i] = '\0';
 	return buf;

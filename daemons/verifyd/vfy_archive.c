@@ -443,6 +443,8 @@ rehash(struct ctx *c, uint32_t nb)
 {
 	uint32_t *b, i, h;
 
+	if (nb == 0)	/* nbuckets * 2 wrapped */
+		return refuse(c, "too many entries");
 	if (table_charge(c, (uint64_t)nb * sizeof(*b)) < 0)
 		return -1;
 	b = malloc((size_t)nb * sizeof(*b));

@@ -32,6 +32,7 @@
 #include "vfy_sandbox.h"
 
 /* Present only in sanitizer runtimes. */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier): LeakSanitizer's own interface name */
 extern void __lsan_do_leak_check(void) __attribute__((weak));
 
 static int

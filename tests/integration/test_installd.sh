@@ -32,10 +32,11 @@ conf $T/short.conf "limits.install_timeout = 2"
 conf $T/keep.conf "limits.keep_staging = true"
 conf $T/unsigned.conf "security.require_signature = false"
 
+# GWE_WRAP, when set, prefixes the daemon's command line (tests/valgrind.sh).
 start() {
 	rm -f $SOCK
 	n0=$(cat $LOG 2>/dev/null | grep -c ' started ')
-	"$INSTALLD" -F -f "$1" 2>>$LOG &
+	${GWE_WRAP:-} "$INSTALLD" -F -f "$1" 2>>$LOG &
 	IPID=$!
 	TAP_PIDS="$TAP_PIDS $IPID"
 	wait_for 10 sh -c "[ \$(grep -c ' started ' $LOG) -gt $n0 ]"
