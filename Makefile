@@ -147,6 +147,15 @@ valgrind: deps
 	$(MAKE) tests
 	@sh tests/valgrind.sh $(O)
 
+# The running engine against a hostile test platform: every misbehaviour on
+# the alias read, the fetch_status write, the download and activation; a
+# wrong-host certificate, no ca_file, redirects to http:// and file://, 1 MB of
+# headers; 300 check-ins against a flapping platform (fd count and RSS
+# steady); ENOSPC in netd's state dir.  Root; under 5 minutes on 2 cores.
+check-hostile: deps
+	$(MAKE) tests
+	@GWE_BUILD=$(CURDIR)/$(O) timeout 600 bash tests/hostile/hostile-platform.sh
+
 # ---- docs ---------------------------------------------------------------------
 docs: $(O)/tests/gen_protocol_doc
 	$(O)/tests/gen_protocol_doc > docs/protocol.md

@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,18 +65,19 @@ crypto_ready(void)
 	return 0;
 }
 
-/* Key id as minisign prints it: the 8 bytes as a little-endian number. */
+/*
+ * Key id as minisign prints it in its comments: the 8 bytes as a
+ * little-endian number, upper-case hex, no leading zeros ("%" PRIX64).
+ */
 static void
 keyid_hex(const uint8_t keyid[VFY_KEYID_LEN], char out[2 * VFY_KEYID_LEN + 1])
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
+	uint64_t v = 0;
+	int i;
 
-	for (i = 0; i < VFY_KEYID_LEN; i++) {
-		out[2 * i] = hex[keyid[VFY_KEYID_LEN - 1 - i] >> 4];
-		out[2 * i + 1] = hex[keyid[VFY_KEYID_LEN - 1 - i] & 0xf];
-	}
-	out[2 * VFY_KEYID_LEN] = '\0';
+	for (i = VFY_KEYID_LEN - 1; i >= 0; i--)
+		v = (v << 8) | keyid[i];
+	snprintf(out, 2 * VFY_KEYID_LEN + 1, "%" PRIX64, v);
 }
 
 /*

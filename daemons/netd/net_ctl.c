@@ -95,6 +95,7 @@ on_checkin(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
 	else
 		rc = net_checkin(nd);
 	c->checkin_now = 1;
+	c->checkin_rc = rc;
 	ipc_init(&m, IPC_CTL_DONE, req->hdr.seq);
 	m.u.done.ok = rc == 0;
 	gwe_strlcpy(m.u.done.message, rc == 0 ? "check-in done" : nd->last_error[0] ?
@@ -118,7 +119,9 @@ on_install(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
 		log_warnx("local install refused name=\"%s\" reason=\"%s\"", ci->name, why);
 		return ctl_error(fd, req->hdr.seq, IPC_E_REFUSED, why);
 	}
-	job = net_jobseq_next(nd);
+	if ((job = net_jobseq_next(nd)) == 0)
+		return ctl_error(fd, req->hdr.seq, IPC_E_UNAVAILABLE,
+		    "cannot record a job id (state directory full?)");
 	log_info("local install job=%" PRIu64 " name=%s size=%" PRIu64, job, ci->name, size);
 	rc = net_vfy_submit(nd, job, IPC_ORIGIN_LOCAL, ci->name, req->fd, size, ci->sig,
 	    ci->sig_len, &res, (int)(nd->cfg->limits.install_timeout + 300) * 1000,

@@ -13,6 +13,7 @@ struct net_ctl {
 	int	lfd;
 	int	cfd[NET_CTL_CLIENTS];
 	int	checkin_now;	/* a CTL_CHECKIN ran a check-in: reschedule */
+	int	checkin_rc;	/* and its outcome, 0 or -1, for the backoff */
 	int	serving;	/* client whose request is running, or -1 */
 };
 

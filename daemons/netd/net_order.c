@@ -83,7 +83,7 @@ net_order_journal(struct netd *nd, const char *raw, size_t len)
 
 	s.id = net_jobseq_next(nd);
 	/* The state first: an order file without one would be unreadable. */
-	if (ostate_save(nd, &s) == -1 || ostate_path(nd, "order", p, sizeof(p)) == -1 ||
+	if (s.id == 0 || ostate_save(nd, &s) == -1 || ostate_path(nd, "order", p, sizeof(p)) == -1 ||
 	    safe_write(p, raw, len, 0600) == -1) {
 		log_warn("order not journaled");
 		return -1;
@@ -229,6 +229,11 @@ entry_handover(struct netd *nd, struct ostate *s, const char *name, uint64_t job
 		return -1;
 	}
 	s->job = job != 0 ? job : net_jobseq_next(nd);
+	if (s->job == 0) {
+		close(mfd);
+		log_warnx("entry postponed name=%s reason=\"cannot record a job id\"", name);
+		return -1;
+	}
 	s->pending = s->next + 1;
 	(void)ostate_save(nd, s);
 	rc = net_vfy_submit(nd, s->job, IPC_ORIGIN_OTA, name, mfd, size, sig, siglen, &res,
@@ -327,8 +332,8 @@ net_order_run(struct netd *nd)
 
 	if (!net_order_pending(nd))
 		return 0;
-	if (ostate_load(nd, &s) == -1)
-		s.id = net_jobseq_next(nd);
+	if (ostate_load(nd, &s) == -1 && (s.id = net_jobseq_next(nd)) == 0)
+		return -1;
 	if ((n = order_load(nd, &o, reason, sizeof(reason))) == -1) {
 		order_finish(nd, s.id);
 		return 0;

@@ -178,8 +178,11 @@ net_jobseq_next(struct netd *nd)
 	(void)net_kv_load(p, "job", &v);
 	v++;
 	snprintf(line, sizeof(line), "job=%" PRIu64 "\n", v);
-	if (safe_write(p, line, strlen(line), 0600) == -1)
-		fatal("write %s", p);
+	/* A full disk is not fatal: the caller postpones, nothing is lost. */
+	if (safe_write(p, line, strlen(line), 0600) == -1) {
+		log_warn("job id not recorded path=%s", p);
+		return 0;
+	}
 	return v;
 }
 

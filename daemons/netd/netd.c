@@ -65,20 +65,12 @@ ensure_cik(struct netd *nd)
 	return net_activate(nd);
 }
 
+/* When the next check-in is due after one with outcome rc (0 or -1). */
 static time_t
-cycle(struct netd *nd)
+schedule(struct netd *nd, int rc)
 {
-	time_t now = time(NULL);
 	uint64_t d;
-	int rc;
 
-	if (ensure_cik(nd) == -1) {
-		nd->failures++;
-		log_info("activation retry in secs=%" PRIu64, nd->cfg->act_retry_interval);
-		return now + (time_t)nd->cfg->act_retry_interval;
-	}
-	rc = net_checkin(nd);
-	now = time(NULL);
 	if (rc == 0) {
 		nd->failures = 0;
 		d = nd->interval;
@@ -87,7 +79,22 @@ cycle(struct netd *nd)
 		d = backoff(nd);
 	}
 	log_info("next check-in in secs=%" PRIu64 " failures=%u", d, nd->failures);
-	return now + (time_t)d;
+	return time(NULL) + (time_t)d;
+}
+
+static time_t
+cycle(struct netd *nd)
+{
+	time_t now = time(NULL);
+	int rc;
+
+	if (ensure_cik(nd) == -1) {
+		nd->failures++;
+		log_info("activation retry in secs=%" PRIu64, nd->cfg->act_retry_interval);
+		return now + (time_t)nd->cfg->act_retry_interval;
+	}
+	rc = net_checkin(nd);
+	return schedule(nd, rc);
 }
 
 static int
@@ -182,8 +189,9 @@ loop(struct netd *nd, struct net_ctl *c)
 			break;
 		next = wait_next(nd, c, next);
 		if (c->checkin_now) {
+			/* A check-in from the control socket counts like our own. */
 			c->checkin_now = 0;
-			next = time(NULL) + (time_t)nd->interval;
+			next = schedule(nd, c->checkin_rc);
 			nd->next_checkin = next;
 		}
 	}
