@@ -156,6 +156,13 @@ check-hostile: deps
 	$(MAKE) tests
 	@GWE_BUILD=$(CURDIR)/$(O) timeout 600 bash tests/hostile/hostile-platform.sh
 
+# Crash injection: SIGKILL of each daemon in each phase of an install, then
+# DESIGN invariant 5 and section 3 checked (tests/faults/check-faults.sh;
+# FAULT_SEED, FAULT_KILLS, FAULT_PHASES, FAULT_BG).  About 2.5 min on 2 cores.
+check-faults: deps
+	$(MAKE) all
+	@bash tests/faults/check-faults.sh $(O)
+
 # ---- docs ---------------------------------------------------------------------
 docs: $(O)/tests/gen_protocol_doc
 	$(O)/tests/gen_protocol_doc > docs/protocol.md

@@ -52,10 +52,13 @@ write_all(int fd, const void *data, size_t len)
 int
 safe_write(const char *path, const void *data, size_t len, mode_t mode)
 {
+	const char *base = strrchr(path, '/');
+	int dirlen = base != NULL ? (int)(base - path + 1) : 0, fd, saved;
 	char tmp[PATH_MAX];
-	int fd, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
+	/* A dot name: what a crash leaves behind is skipped by directory scans. */
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.XXXXXX", dirlen, path,
+	    path + dirlen) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}

@@ -339,11 +339,11 @@ ins_recover(struct ins_ctx *ctx)
 		return;
 	if (rc == -1)
 		fatalx("bad marker, check and remove it by hand path=%s", ctx->marker_path);
-	if (j.pgid != 0 && ins_proc_start((pid_t)j.pgid, &start) == 0 && start == j.start) {
-		log_warnx("killing install.sh left by a crash pgid=%llu",
+	/* Leader gone: a group id stays taken while a member lives, so they are ours. */
+	if (j.pgid != 0 && (ins_proc_start((pid_t)j.pgid, &start) == -1 ||
+	    start == j.start) && kill(-(pid_t)j.pgid, SIGKILL) == 0)
+		log_warnx("killed what install.sh left after a crash pgid=%llu",
 		    (unsigned long long)j.pgid);
-		kill(-(pid_t)j.pgid, SIGKILL);
-	}
 	log_warnx("install interrupted app=%s version=%s job=%llu", j.app, j.version,
 	    (unsigned long long)j.job);
 	ins_rmtree(ctx->staging_dir);
