@@ -66,7 +66,7 @@ HELPER_BINS = $(patsubst tests/helpers/%.c,$(O)/tests/%,$(HELPER_SRCS))
 FUZZ_SRCS = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all deps check check-asan fuzz fuzz-smoke install clean demo tests docs \
-	analyze valgrind check-faults check-hostile
+	analyze valgrind check-faults check-hostile bench
 all: $(PROGS)
 
 # ---- dependencies -------------------------------------------------------
@@ -162,6 +162,13 @@ check-hostile: deps
 check-faults: deps
 	$(MAKE) all
 	@bash tests/faults/check-faults.sh $(O)
+
+# Measure it (bench/bench.sh, as root, about 14 minutes on 2 cores): the
+# pipeline against curl + minisign -V + tar -xzf, memory, wire cost of a
+# check-in, reaction time, verifier throughput; one table, bench/results.md.
+bench: deps
+	$(MAKE) all
+	@GWE_BUILD=$(CURDIR)/$(O) bash bench/bench.sh
 
 # ---- docs ---------------------------------------------------------------------
 docs: $(O)/tests/gen_protocol_doc
