@@ -167,23 +167,38 @@ at_end(size_t pos, size_t len, int lineno, const char *what, char *reason,
 	return 0;
 }
 
+/*
+ * The two lines both formats start with: "untrusted comment: ..." and the
+ * base64 of exactly binlen bytes.
+ */
+static int
+head_lines(const char *text, size_t len, size_t *pos, const char *what,
+    uint8_t *bin, size_t binlen, char *reason, size_t reasonlen)
+{
+	struct line l;
+
+	if (len == 0)
+		return gwe_errf(reason, reasonlen, "%s: empty", what);
+	if (next_line(text, len, pos, 1, what, &l, reason, reasonlen) == -1 ||
+	    comment_line(&l, UNTRUSTED_PREFIX, VFY_COMMENT_MAX, 1, what,
+	    reason, reasonlen) == -1)
+		return -1;
+	if (next_line(text, len, pos, 2, what, &l, reason, reasonlen) == -1 ||
+	    b64_line(&l, bin, binlen, 2, what, reason, reasonlen) == -1)
+		return -1;
+	return 0;
+}
+
 int
 vfy_pubkey_parse(const char *text, size_t len, struct vfy_pubkey *out,
     char *reason, size_t reasonlen)
 {
 	static const char what[] = "public key";
 	uint8_t bin[PUBKEY_BIN_LEN];
-	struct line l;
 	size_t pos = 0;
 
-	if (len == 0)
-		return gwe_errf(reason, reasonlen, "%s: empty", what);
-	if (next_line(text, len, &pos, 1, what, &l, reason, reasonlen) == -1 ||
-	    comment_line(&l, UNTRUSTED_PREFIX, VFY_COMMENT_MAX, 1, what,
-	    reason, reasonlen) == -1)
-		return -1;
-	if (next_line(text, len, &pos, 2, what, &l, reason, reasonlen) == -1 ||
-	    b64_line(&l, bin, sizeof(bin), 2, what, reason, reasonlen) == -1)
+	if (head_lines(text, len, &pos, what, bin, sizeof(bin), reason,
+	    reasonlen) == -1)
 		return -1;
 	if (at_end(pos, len, 2, what, reason, reasonlen) == -1)
 		return -1;
@@ -221,14 +236,8 @@ vfy_minisig_parse(const char *text, size_t len, struct vfy_minisig *out,
 	struct line l, tc;
 	size_t pos = 0, plen = strlen(TRUSTED_PREFIX);
 
-	if (len == 0)
-		return gwe_errf(reason, reasonlen, "%s: empty", what);
-	if (next_line(text, len, &pos, 1, what, &l, reason, reasonlen) == -1 ||
-	    comment_line(&l, UNTRUSTED_PREFIX, VFY_COMMENT_MAX, 1, what,
-	    reason, reasonlen) == -1)
-		return -1;
-	if (next_line(text, len, &pos, 2, what, &l, reason, reasonlen) == -1 ||
-	    b64_line(&l, bin, sizeof(bin), 2, what, reason, reasonlen) == -1)
+	if (head_lines(text, len, &pos, what, bin, sizeof(bin), reason,
+	    reasonlen) == -1)
 		return -1;
 	if (next_line(text, len, &pos, 3, what, &tc, reason, reasonlen) == -1 ||
 	    comment_line(&tc, TRUSTED_PREFIX, VFY_COMMENT_MAX, 3, what,
