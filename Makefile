@@ -4,6 +4,8 @@
 # installer's surface can be read off this file (docs/trusted-surface.md).
 
 VERSION	= 0.1.0
+# A plain `make` builds the programs (print-installd-objs comes first below).
+.DEFAULT_GOAL := all
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc

@@ -158,20 +158,34 @@ reports_free(struct reports *rp)
 
 /* ---- alias writes ----------------------------------------------------- */
 
-/* Wait until a little over one second has passed since t (a write of that alias). */
+/* Writes to one alias faster than once a second are undefined: keep a margin. */
+#define NET_WRITE_GAP_MS	1050
+
+static long long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (now.tv_sec - t->tv_sec) * 1000LL + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* May the alias last written (or read) at t be written now? */
+static int
+spaced(const struct timespec *t)
+{
+	return t->tv_sec == 0 || ms_since(t) >= NET_WRITE_GAP_MS;
+}
+
+/* Wait until it may.  A clock step (over 2 s to go) does not make us wait. */
 static void
 space_after(const struct timespec *t)
 {
-	struct timespec now;
 	long long left_ms;
 
-	if (t->tv_sec == 0)
-		return;
-	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		left_ms = (t->tv_sec - now.tv_sec) * 1000LL +
-		    (t->tv_nsec - now.tv_nsec) / 1000000 + 1050;
-		if (left_ms <= 0 || left_ms > 2000)
+	while (!spaced(t)) {
+		left_ms = NET_WRITE_GAP_MS - ms_since(t);
+		if (left_ms > 2000)
 			return;
 		usleep((useconds_t)left_ms * 1000);
 	}
@@ -307,15 +321,15 @@ read_oversize(struct netd *nd, struct readout *ro, int with_fetch)
 
 /* ---- acting on what was read ----------------------------------------------- */
 
-static int
-handle_interval(struct netd *nd, struct readout *ro, struct net_buf *clear)
+static void
+handle_interval(struct netd *nd, struct readout *ro)
 {
 	struct net_form_field *f = &ro->f[F_INTERVAL];
 	char reason[NET_REASON_MAX];
 	uint64_t v;
 
 	if (!f->present || (f->len == 0 && !f->too_long))
-		return 0;
+		return;
 	if (f->too_long)
 		log_warnx("update_interval refused reason=\"too long\" bytes=%zu", f->len);
 	else if (net_interval_parse(f->value, f->len, &v, reason, sizeof(reason)) == -1)
@@ -324,7 +338,7 @@ handle_interval(struct netd *nd, struct readout *ro, struct net_buf *clear)
 		log_warn("update_interval not stored");
 	else
 		log_info("update_interval applied seconds=%" PRIu64, v);
-	return net_form_add(clear, "update_interval", "", 0);
+	nd->clear_interval = 1;
 }
 
 /*
@@ -358,7 +372,7 @@ clear_pending_set(struct netd *nd, uint64_t fp)
 }
 
 static int
-handle_fetch(struct netd *nd, struct readout *ro, struct net_buf *clear)
+handle_fetch(struct netd *nd, struct readout *ro)
 {
 	struct net_form_field *f = &ro->f[F_FETCH];
 	char text[128];
@@ -372,28 +386,84 @@ handle_fetch(struct netd *nd, struct readout *ro, struct net_buf *clear)
 		log_warnx("order refused reason=\"larger than max_order_bytes\"");
 		if (net_queue_push(nd, text, (size_t)n, 0, 0) == -1)
 			return -1;
-		return net_form_add(clear, "engine_fetch", "", 0);
+		nd->clear_fetch = NET_CLEAR_ALWAYS;
+		return 0;
 	}
 	if (!f->present || f->len == 0)
 		return 0;
 	fp = net_fnv1a(f->value, f->len, 0);
-	if (clear_pending(nd, &old) == 0 && old == fp) {
+	if (clear_pending(nd, &old) == 0 && old == fp)
 		/* Journaled already; only the clear failed last time. */
 		log_info("order seen again before its clear went through: clearing only");
-		return net_form_add(clear, "engine_fetch", "", 0);
+	else {
+		/* On disk before anything else: the alias is cleared only after this. */
+		if (net_order_journal(nd, f->value, f->len) == -1)
+			return -1;
+		clear_pending_set(nd, fp);
 	}
-	/* On disk before anything else: the alias is cleared only after this. */
-	if (net_order_journal(nd, f->value, f->len) == -1)
+	nd->clear_fetch = NET_CLEAR_IF_SAME;
+	nd->clear_fp = fp;
+	return 0;
+}
+
+/* Does engine_fetch still hold the order fp?  1 yes, 0 no (changed or empty), -1 unknown. */
+static int
+fetch_holds(struct netd *nd, uint64_t fp)
+{
+	struct readout ro;
+	struct net_form_field *f = &ro.f[F_FETCH];
+	int rc;
+
+	memset(&ro, 0, sizeof(ro));
+	f->name = "engine_fetch";
+	if (read_one(nd, &ro, F_FETCH) == -1)
 		return -1;
-	clear_pending_set(nd, fp);
-	return net_form_add(clear, "engine_fetch", "", 0);
+	rc = f->present && !f->too_long && net_fnv1a(f->value, f->len, 0) == fp;
+	net_form_free(ro.f, F_N);
+	return rc;
+}
+
+/*
+ * Written when due at a handover, else at the end of the check-in, so that
+ * the 1 s spacing delays neither the install nor its report.  An order
+ * written in the meantime replaced ours: it stays for the next check-in
+ * rather than being cleared unseen.
+ */
+void
+net_clear_write(struct netd *nd, int wait)
+{
+	struct net_buf b = { 0 };
+	int fetch = nd->clear_fetch, interval = nd->clear_interval, holds;
+
+	if ((!interval && fetch == NET_CLEAR_NONE) || (!wait && !spaced(&nd->clear_after)))
+		return;
+	nd->clear_interval = 0;
+	nd->clear_fetch = NET_CLEAR_NONE;
+	if (nd->http.stop != NULL && *nd->http.stop)
+		return;		/* order.uncleared has it for after the restart */
+	space_after(&nd->clear_after);
+	if (fetch == NET_CLEAR_IF_SAME && (holds = fetch_holds(nd, nd->clear_fp)) != 1) {
+		if (holds == 0) {
+			log_info("engine_fetch changed since it was read: left for the next check-in");
+			clear_pending_set(nd, 0);
+		} else
+			log_warnx("engine_fetch not cleared reason=\"it could not be read again\"");
+		fetch = NET_CLEAR_NONE;
+	}
+	if ((interval && net_form_add(&b, "update_interval", "", 0) == -1) ||
+	    (fetch != NET_CLEAR_NONE && net_form_add(&b, "engine_fetch", "", 0) == -1))
+		fatalx("out of memory");
+	if (b.len > 0 && alias_write(nd, NK_STATUS, &b, "clear") == -1)
+		log_warnx("alias clear failed body=\"%s\"", b.data);
+	else if (fetch != NET_CLEAR_NONE)
+		clear_pending_set(nd, 0);
+	net_buf_free(&b);
 }
 
 static int
 read_and_act(struct netd *nd, struct net_buf *wbody, struct reports *rp, time_t now)
 {
 	struct readout ro;
-	struct net_buf clear = { 0 };
 	struct net_resp rs;
 	int rc = -1, pending = net_order_pending(nd);
 	const char *q = pending ? "update_interval" : "engine_fetch&update_interval";
@@ -402,6 +472,8 @@ read_and_act(struct netd *nd, struct net_buf *wbody, struct reports *rp, time_t 
 	memset(&ro, 0, sizeof(ro));
 	ro.f[F_FETCH].name = "engine_fetch";
 	ro.f[F_INTERVAL].name = "update_interval";
+	nd->clear_interval = 0;
+	nd->clear_fetch = NET_CLEAR_NONE;
 	if (alias_read(nd, q, wbody, &rs) == -1 && !rs.overflow) {
 		log_warnx("check-in failed reason=\"%s\"", rs.error);
 		set_error(nd, "check-in: %s", rs.error);
@@ -425,19 +497,13 @@ read_and_act(struct netd *nd, struct net_buf *wbody, struct reports *rp, time_t 
 	if (rs.overflow ? read_oversize(nd, &ro, !pending) == -1 :
 	    readout_parse(nd, &rs, &ro) == -1)
 		goto out;
-	if (handle_interval(nd, &ro, &clear) == -1 || handle_fetch(nd, &ro, &clear) == -1)
+	handle_interval(nd, &ro);
+	if (handle_fetch(nd, &ro) == -1)
 		goto out;
+	nd->clear_after = ro.answered;
 	rc = 0;
-	if (clear.len > 0) {
-		space_after(&ro.answered);
-		if (alias_write(nd, NK_STATUS, &clear, "clear") == -1)
-			log_warnx("alias clear failed body=\"%s\"", clear.data);
-		else if (strstr(clear.data, "engine_fetch=") != NULL)
-			clear_pending_set(nd, 0);
-	}
 out:
 	net_form_free(ro.f, F_N);
-	net_buf_free(&clear);
 	net_resp_free(&rs);
 	return rc;
 }
@@ -521,6 +587,7 @@ net_checkin(struct netd *nd)
 		rc = -1;
 	if (net_status_flush(nd) == -1)
 		rc = -1;
+	net_clear_write(nd, 1);	/* if no handover came after it was due */
 	net_usage_store(nd);
 	return rc;
 }

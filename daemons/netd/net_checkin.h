@@ -22,6 +22,14 @@ int	net_checkin(struct netd *nd);
  * interrupt said stop, -1 on an error.
  */
 int	net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg);
+enum { NET_CLEAR_NONE, NET_CLEAR_ALWAYS, NET_CLEAR_IF_SAME };
+/*
+ * Write the alias clears the last check-in decided on, if any: when wait,
+ * after waiting until a little over 1 s after the read; otherwise only if
+ * that time has passed.  engine_fetch is cleared only while it still holds
+ * the journaled order (NET_CLEAR_IF_SAME).
+ */
+void	net_clear_write(struct netd *nd, int wait);
 /* Send what is queued for fetch_status, oldest first, >= 1 s apart. */
 int	net_status_flush(struct netd *nd);
 

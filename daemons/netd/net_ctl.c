@@ -25,7 +25,7 @@ net_ctl_open(struct net_ctl *c, const struct gwe_config *cfg, char *err, size_t 
 	for (i = 0; i < NET_CTL_CLIENTS; i++)
 		c->cfd[i] = -1;
 	c->checkin_now = 0;
-	c->serving = -1;
+	c->serving = c->held = -1;
 	if ((size_t)snprintf(p, sizeof(p), "%s/netd.sock", cfg->run_dir) >= sizeof(p)) {
 		snprintf(err, errlen, "run_dir too long");
 		return -1;
@@ -166,42 +166,85 @@ static const struct {
 	{ IPC_APPS_QUERY, on_apps },
 };
 
+/* The request read during a long-poll (one at most: the long-poll then ends). */
+static struct ipc_msg held_msg;
+
+void
+net_ctl_pollfds(const struct net_ctl *c, struct pollfd pfd[1 + NET_CTL_CLIENTS])
+{
+	int i;
+
+	pfd[0].fd = c->lfd;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	for (i = 0; i < NET_CTL_CLIENTS; i++) {
+		pfd[1 + i].fd = i == c->serving || i == c->held ? -1 : c->cfd[i];
+		pfd[1 + i].events = POLLIN;
+		pfd[1 + i].revents = 0;
+	}
+}
+
+static void
+drop(struct net_ctl *c, int i)
+{
+	close(c->cfd[i]);
+	c->cfd[i] = -1;
+}
+
+/* Run m's handler for client i; -1: the connection must go. */
+static int
+dispatch(struct netd *nd, struct net_ctl *c, int i, struct ipc_msg *m)
+{
+	size_t k;
+	int rc;
+
+	for (k = 0; k < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); k++)
+		if (ctl_handlers[k].type == m->hdr.type)
+			break;
+	if (k == sizeof(ctl_handlers) / sizeof(ctl_handlers[0])) {
+		log_warnx("control message refused type=%s", ipc_type_name(m->hdr.type));
+		rc = -1;
+	} else {
+		c->serving = i;
+		rc = ctl_handlers[k].fn(nd, c, c->cfd[i], m);
+		c->serving = -1;
+	}
+	if (m->fd != -1)
+		close(m->fd);
+	m->fd = -1;
+	return rc;
+}
+
+/* One message from client i: 1 read, 0 none yet, -1 the client is gone. */
+static int
+take(struct net_ctl *c, int i, struct ipc_msg *m)
+{
+	char err[256];
+	int rc;
+
+	rc = ipc_recv_from(c->cfd[i], PEER_NETD, PEER_CLI, m, 0, err, sizeof(err));
+	if (rc == -2)
+		return 0;
+	if (rc == 1)
+		return 1;
+	if (rc == -1)
+		log_warnx("control connection dropped reason=\"%s\"", err);
+	drop(c, i);
+	return -1;
+}
+
 void
 net_ctl_serve(struct netd *nd, struct net_ctl *c, int i)
 {
 	static struct ipc_msg m;
-	char err[256];
-	size_t k;
-	int rc, fd = c->cfd[i];
 
-	rc = ipc_recv_from(fd, PEER_NETD, PEER_CLI, &m, 0, err, sizeof(err));
-	if (rc == -2)
+	if (c->held == i) {
+		m = held_msg;
+		c->held = -1;
+	} else if (take(c, i, &m) != 1)
 		return;
-	if (rc != 1) {
-		if (rc == -1)
-			log_warnx("control connection dropped reason=\"%s\"", err);
-		goto drop;
-	}
-	for (k = 0; k < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); k++)
-		if (ctl_handlers[k].type == m.hdr.type)
-			break;
-	if (k == sizeof(ctl_handlers) / sizeof(ctl_handlers[0])) {
-		log_warnx("control message refused type=%s", ipc_type_name(m.hdr.type));
-		goto drop;
-	}
-	c->serving = i;
-	rc = ctl_handlers[k].fn(nd, c, fd, &m);
-	c->serving = -1;
-	if (m.fd != -1)
-		close(m.fd);
-	if (rc == -1)
-		goto drop;
-	return;
-drop:
-	if (m.fd != -1 && rc == 1)
-		close(m.fd);
-	close(fd);
-	c->cfd[i] = -1;
+	if (dispatch(nd, c, i, &m) == -1)
+		drop(c, i);
 }
 
 /* One message while busy: a status answer, or "busy". */
@@ -209,48 +252,68 @@ static void
 busy_one(struct netd *nd, struct net_ctl *c, int i)
 {
 	static struct ipc_msg m;
-	char err[256];
-	int rc, fd = c->cfd[i];
+	int rc;
 
-	rc = ipc_recv_from(fd, PEER_NETD, PEER_CLI, &m, 0, err, sizeof(err));
-	if (rc == -2)
+	if (take(c, i, &m) != 1)
 		return;
-	if (rc == 1 && m.fd != -1) {
-		close(m.fd);
-		m.fd = -1;
-	}
-	if (rc == 1 && m.hdr.type == IPC_CTL_STATUS)
-		rc = on_status(nd, c, fd, &m) == 0 ? 1 : -1;
-	else if (rc == 1) {
+	if (m.hdr.type == IPC_CTL_STATUS)
+		rc = dispatch(nd, c, i, &m);
+	else {
 		log_info("control request deferred type=%s reason=busy",
 		    ipc_type_name(m.hdr.type));
-		rc = ctl_error(fd, m.hdr.seq, IPC_E_BUSY, "busy: a check-in or install is running") ==
-		    0 ? 1 : -1;
+		if (m.fd != -1)
+			close(m.fd);
+		rc = ctl_error(c->cfd[i], m.hdr.seq, IPC_E_BUSY,
+		    "busy: a check-in or install is running");
 	}
-	if (rc != 1) {
-		close(fd);
-		c->cfd[i] = -1;
-	}
+	if (rc == -1)
+		drop(c, i);
+}
+
+/* One message while idle: a status or apps answer, or held for the main loop. */
+static void
+idle_one(struct netd *nd, struct net_ctl *c, int i)
+{
+	static struct ipc_msg m;
+
+	if (take(c, i, &m) != 1)
+		return;
+	if (m.hdr.type != IPC_CTL_STATUS && m.hdr.type != IPC_APPS_QUERY) {
+		held_msg = m;
+		c->held = i;
+	} else if (dispatch(nd, c, i, &m) == -1)
+		drop(c, i);
+}
+
+/* Accept, then give each ready client (until one is held) to one(). */
+static void
+ready_clients(struct netd *nd, struct net_ctl *c,
+    void (*one)(struct netd *, struct net_ctl *, int))
+{
+	struct pollfd pfd[1 + NET_CTL_CLIENTS];
+	int i;
+
+	net_ctl_pollfds(c, pfd);
+	if (poll(pfd, 1 + NET_CTL_CLIENTS, 0) <= 0)
+		return;
+	if (pfd[0].revents & POLLIN)
+		net_ctl_accept(c);
+	for (i = 0; i < NET_CTL_CLIENTS && c->held == -1; i++)
+		if (pfd[1 + i].fd != -1 && pfd[1 + i].fd == c->cfd[i] &&
+		    (pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+			one(nd, c, i);
 }
 
 void
 net_ctl_busy(struct netd *nd, struct net_ctl *c)
 {
-	struct pollfd pfd[1 + NET_CTL_CLIENTS];
-	int i;
+	ready_clients(nd, c, busy_one);
+}
 
-	pfd[0].fd = c->lfd;
-	pfd[0].events = POLLIN;
-	for (i = 0; i < NET_CTL_CLIENTS; i++) {
-		pfd[1 + i].fd = c->cfd[i];
-		pfd[1 + i].events = POLLIN;
-	}
-	if (poll(pfd, 1 + NET_CTL_CLIENTS, 0) <= 0)
-		return;
-	if (pfd[0].revents & POLLIN)
-		net_ctl_accept(c);
-	for (i = 0; i < NET_CTL_CLIENTS; i++)
-		if (i != c->serving && c->cfd[i] != -1 && pfd[1 + i].fd == c->cfd[i] &&
-		    (pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
-			busy_one(nd, c, i);
+int
+net_ctl_idle(struct netd *nd, struct net_ctl *c)
+{
+	if (c->held == -1)
+		ready_clients(nd, c, idle_one);
+	return c->held != -1;
 }

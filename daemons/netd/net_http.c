@@ -1,7 +1,8 @@
 /*
- * The libcurl side of gwe-netd.  One easy handle lives as long as the
- * process; curl_easy_reset() between requests keeps its connection and
- * TLS session caches, so a check-in reuses the connection of the last one.
+ * The libcurl side of gwe-netd.  One easy handle and one multi handle live
+ * as long as the process; curl_easy_reset() between requests keeps the TLS
+ * session cache and the multi handle keeps the connections, so a check-in
+ * reuses the connection of the last one.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ net_http_init(struct net_http *h, const struct gwe_config *cfg)
 	memset(h, 0, sizeof(*h));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
-	if ((h->curl = curl_easy_init()) == NULL)
+	if ((h->curl = curl_easy_init()) == NULL || (h->multi = curl_multi_init()) == NULL)
 		return -1;
 	gwe_strlcpy(h->base, cfg->host, sizeof(h->base));
 	gwe_strlcpy(h->user_agent, cfg->user_agent, sizeof(h->user_agent));
@@ -62,7 +63,10 @@ net_http_free(struct net_http *h)
 {
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
 	h->curl = NULL;
+	h->multi = NULL;
 	free(h->ca_pem);
 	h->ca_pem = NULL;
 	explicit_bzero(h->cik, sizeof(h->cik));
@@ -190,25 +194,6 @@ header_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int
-xferinfo_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	struct xfer *x = arg;
-
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
-	if (x->h->busy != NULL && x->rq->interrupt == NULL)
-		x->h->busy(x->h->busy_arg);
-	if ((x->h->stop != NULL && *x->h->stop) ||
-	    (x->rq->interrupt != NULL && x->rq->interrupt(x->rq->interrupt_arg))) {
-		x->rs->interrupted = 1;
-		return 1;
-	}
-	return 0;
-}
-
 /* Debug output through our log, with the CIK cut out. */
 static int
 debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
@@ -264,11 +249,6 @@ set_common(struct net_http *h, const struct net_req *rq, struct xfer *x)
 	rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->rs->error);
 	rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, NULL);
-	if (rq->interrupt != NULL || h->stop != NULL || h->busy != NULL) {
-		rc |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
-		rc |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
-		rc |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	}
 	if (rq->if_modified_since > 0) {
 		rc |= curl_easy_setopt(c, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
 		rc |= curl_easy_setopt(c, CURLOPT_TIMEVALUE_LARGE,
@@ -337,6 +317,69 @@ account(struct net_http *h, const struct net_req *rq, struct net_resp *rs)
 	h->usage.received[rq->kind] += rs->received;
 }
 
+/* Is any watched fd ready? */
+static int
+watched_ready(const struct curl_waitfd *w, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (w[i].revents != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Run the transfer in the multi handle.  Between steps: a signal stops it;
+ * a ready control fd goes to rq->interrupt (which may abandon it) or busy.
+ * Poll wakes on either; the 1 s cap only bounds the wait for a signal.
+ */
+static CURLcode
+perform(struct net_http *h, const struct net_req *rq, struct net_resp *rs)
+{
+	struct curl_waitfd w[NET_WATCH_MAX];
+	CURLcode cc = CURLE_OK;
+	CURLMsg *msg;
+	unsigned nw;
+	int running = 1, left;
+
+	if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	for (;;) {
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+			cc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running == 0)
+			break;
+		if (h->stop != NULL && *h->stop) {
+			rs->interrupted = 1;
+			cc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		nw = h->watch != NULL ? h->watch(h->busy_arg, w, NET_WATCH_MAX) : 0;
+		if (curl_multi_poll(h->multi, w, nw, 1000, NULL) != CURLM_OK) {
+			cc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (!watched_ready(w, nw))
+			continue;
+		if (rq->interrupt != NULL && rq->interrupt(rq->interrupt_arg)) {
+			rs->interrupted = 1;
+			cc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		if (rq->interrupt == NULL && h->busy != NULL)
+			h->busy(h->busy_arg);
+	}
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL)
+		if (running == 0 && msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
+			cc = msg->data.result;
+	/* Removed before it is done, the transfer's connection is closed. */
+	curl_multi_remove_handle(h->multi, h->curl);
+	return cc;
+}
+
 int
 net_http_do(struct net_http *h, const struct net_req *rq, struct net_resp *rs)
 {
@@ -373,7 +416,7 @@ net_http_do(struct net_http *h, const struct net_req *rq, struct net_resp *rs)
 		snprintf(rs->error, sizeof(rs->error), "curl_easy_setopt failed");
 		return -1;
 	}
-	rs->cc = curl_easy_perform(h->curl);
+	rs->cc = perform(h, rq, rs);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &rs->status);
 	account(h, rq, rs);
 	curl_slist_free_all(hdrs);
@@ -385,6 +428,8 @@ net_http_do(struct net_http *h, const struct net_req *rq, struct net_resp *rs)
 		snprintf(rs->error, sizeof(rs->error), "%s", rs->why);
 	else if (rs->overflow)
 		snprintf(rs->error, sizeof(rs->error), "answer larger than allowed");
+	else if (rs->interrupted)
+		snprintf(rs->error, sizeof(rs->error), "abandoned");
 	else if (rs->error[0] == '\0')
 		snprintf(rs->error, sizeof(rs->error), "%s", curl_easy_strerror(rs->cc));
 	return -1;

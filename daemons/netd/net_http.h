@@ -1,7 +1,9 @@
 /*
  * gwe-netd's HTTP client: one libcurl easy handle reused for every request
  * (so connections are reused), HTTPS only, TLS verified, bounded in size
- * and speed, with the bytes of each kind of request counted.
+ * and speed, with the bytes of each kind of request counted.  Transfers
+ * run in a multi handle whose wait also watches the control socket, so a
+ * control client is answered at once, not at the next progress tick.
  */
 #ifndef GWE_NET_HTTP_H
 #define GWE_NET_HTTP_H
@@ -30,8 +32,11 @@ struct net_usage {
 	uint64_t received[NK_MAX];
 };
 
+#define NET_WATCH_MAX	8
+
 struct net_http {
 	CURL		*curl;
+	CURLM		*multi;
 	char		 base[CONF_STR_MAX];	/* https://host[:port] */
 	char		 user_agent[CONF_STR_MAX];
 	char		 ca_file[CONF_PATH_MAX];
@@ -43,8 +48,10 @@ struct net_http {
 	long		 low_speed_time;	/* ... for this many seconds */
 	int		 verbose;
 	volatile sig_atomic_t *stop;		/* set by a signal: abandon transfers */
-	void		(*busy)(void *);	/* called during transfers */
-	void		*busy_arg;
+	/* fds to wait on beside the transfer (at most NET_WATCH_MAX) */
+	unsigned	(*watch)(void *, struct curl_waitfd *, unsigned);
+	void		(*busy)(void *);	/* one of them is ready */
+	void		*busy_arg;		/* for both */
 	struct net_usage usage;
 };
 
@@ -67,7 +74,8 @@ struct net_req {
 	net_sink_fn	 sink;		/* NULL: capture to memory */
 	void		*sink_arg;
 	time_t		 if_modified_since;	/* > 0: If-Modified-Since */
-	int		(*interrupt)(void *);	/* returns 1 to abandon the request */
+	/* Instead of busy when a watched fd is ready: 1 abandons the request. */
+	int		(*interrupt)(void *);
 	void		*interrupt_arg;
 };
 

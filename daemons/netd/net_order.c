@@ -12,6 +12,7 @@
 #include "../../common/log.h"
 #include "../../common/safefile.h"
 #include "../../common/util.h"
+#include "net_checkin.h"
 #include "net_dl.h"
 #include "net_order.h"
 #include "net_vfy.h"
@@ -236,9 +237,14 @@ entry_handover(struct netd *nd, struct ostate *s, const char *name, uint64_t job
 	}
 	s->pending = s->next + 1;
 	(void)ostate_save(nd, s);
-	rc = net_vfy_submit(nd, s->job, IPC_ORIGIN_OTA, name, mfd, size, sig, siglen, &res,
-	    (int)(nd->cfg->limits.install_timeout + 300) * 1000, err, sizeof(err));
+	rc = net_vfy_send(nd, s->job, IPC_ORIGIN_OTA, name, mfd, size, sig, siglen, err,
+	    sizeof(err));
 	close(mfd);
+	/* The verifier is at work: time for the alias clear, if it is due. */
+	net_clear_write(nd, 0);
+	if (rc == 0)
+		rc = net_vfy_result(nd, s->job, &res,
+		    (int)(nd->cfg->limits.install_timeout + 300) * 1000, err, sizeof(err));
 	if (rc == 0)
 		return result_done(nd, s, name, &res);
 	if (stopping(nd)) {

@@ -36,6 +36,11 @@ struct netd {
 	uint32_t	 vseq;
 	int		 once;
 	time_t		 lp_since;		/* long-poll If-Modified-Since */
+	/* Alias clears a check-in decided on, written by net_clear_write. */
+	int		 clear_interval;	/* update_interval */
+	int		 clear_fetch;		/* engine_fetch: NET_CLEAR_* */
+	uint64_t	 clear_fp;		/* the order it must still hold */
+	struct timespec	 clear_after;		/* when the alias read answered */
 	/* Called now and then during long work (transfers, installs). */
 	void		(*busy)(void *);
 	void		*busy_arg;

@@ -249,12 +249,10 @@ net_vfy_apps(struct netd *nd, struct net_apps *apps)
 }
 
 int
-net_vfy_submit(struct netd *nd, uint64_t job, uint32_t origin, const char *name, int fd,
-    uint64_t size, const char *sig, size_t siglen, struct ipc_result *res,
-    int timeout_ms, char *err, size_t errlen)
+net_vfy_send(struct netd *nd, uint64_t job, uint32_t origin, const char *name, int fd,
+    uint64_t size, const char *sig, size_t siglen, char *err, size_t errlen)
 {
 	static struct ipc_msg m;
-	struct vwait w = { 0 };
 
 	if (net_vfy_connect(nd) == -1) {
 		snprintf(err, errlen, "verifier unreachable");
@@ -278,6 +276,15 @@ net_vfy_submit(struct netd *nd, uint64_t job, uint32_t origin, const char *name,
 		return -1;
 	}
 	log_info("handed to verifier job=%" PRIu64 " name=%s size=%" PRIu64, job, name, size);
+	return 0;
+}
+
+int
+net_vfy_result(struct netd *nd, uint64_t job, struct ipc_result *res, int timeout_ms,
+    char *err, size_t errlen)
+{
+	struct vwait w = { 0 };
+
 	w.job = job;
 	w.res = res;
 	if (vfy_wait(nd, &w, timeout_ms) == -1) {
@@ -288,15 +295,23 @@ net_vfy_submit(struct netd *nd, uint64_t job, uint32_t origin, const char *name,
 }
 
 int
+net_vfy_submit(struct netd *nd, uint64_t job, uint32_t origin, const char *name, int fd,
+    uint64_t size, const char *sig, size_t siglen, struct ipc_result *res,
+    int timeout_ms, char *err, size_t errlen)
+{
+	if (net_vfy_send(nd, job, origin, name, fd, size, sig, siglen, err, errlen) == -1)
+		return -1;
+	return net_vfy_result(nd, job, res, timeout_ms, err, errlen);
+}
+
+int
 net_vfy_await(struct netd *nd, uint64_t job, struct ipc_result *res, int timeout_ms)
 {
-	struct vwait w = { 0 };
+	char err[IPC_TEXT_LEN + 64];
 
 	if (net_vfy_connect(nd) == -1)
 		return -1;
-	w.job = job;
-	w.res = res;
-	return vfy_wait(nd, &w, timeout_ms);
+	return net_vfy_result(nd, job, res, timeout_ms, err, sizeof(err));
 }
 
 int

@@ -27,6 +27,12 @@ int	net_vfy_apps(struct netd *nd, struct net_apps *apps);
 int	net_vfy_submit(struct netd *nd, uint64_t job, uint32_t origin, const char *name,
 	    int fd, uint64_t size, const char *sig, size_t siglen,
 	    struct ipc_result *res, int timeout_ms, char *err, size_t errlen);
+/* net_vfy_submit in two steps: send, then wait for the result. */
+int	net_vfy_send(struct netd *nd, uint64_t job, uint32_t origin, const char *name,
+	    int fd, uint64_t size, const char *sig, size_t siglen, char *err,
+	    size_t errlen);
+int	net_vfy_result(struct netd *nd, uint64_t job, struct ipc_result *res,
+	    int timeout_ms, char *err, size_t errlen);
 /* Wait for the RESULT of a job sent before a restart. 0 found, -1 not. */
 int	net_vfy_await(struct netd *nd, uint64_t job, struct ipc_result *res, int timeout_ms);
 int	net_vfy_ack(struct netd *nd, uint64_t job);

@@ -107,6 +107,12 @@ run_once(struct netd *nd)
 	return 0;
 }
 
+/* The control socket's turn during long work. */
+static struct {
+	struct netd	*nd;
+	struct net_ctl	*c;
+} busy_ctx;
+
 static void
 serve(struct netd *nd, struct net_ctl *c, time_t next)
 {
@@ -114,12 +120,12 @@ serve(struct netd *nd, struct net_ctl *c, time_t next)
 	time_t now = time(NULL);
 	int i, timeout;
 
-	pfd[0].fd = c->lfd;
-	pfd[0].events = POLLIN;
-	for (i = 0; i < NET_CTL_CLIENTS; i++) {
-		pfd[1 + i].fd = c->cfd[i];
-		pfd[1 + i].events = POLLIN;
+	if (c->held != -1) {
+		/* Read during the long-poll, which gave way to it. */
+		net_ctl_serve(nd, c, c->held);
+		return;
 	}
+	net_ctl_pollfds(c, pfd);
 	timeout = next > now ? (int)((next - now) > 3600 ? 3600 : (next - now)) * 1000 : 0;
 	if (poll(pfd, 1 + NET_CTL_CLIENTS, timeout) <= 0)
 		return;
@@ -131,23 +137,13 @@ serve(struct netd *nd, struct net_ctl *c, time_t next)
 			net_ctl_serve(nd, c, i);
 }
 
-/* Abandon a long-poll when a control client or a signal wants us. */
+/* During a long-poll: answer what can be answered, give way to the rest. */
 static int
 ctl_waiting(void *arg)
 {
 	struct net_ctl *c = arg;
-	struct pollfd pfd[1 + NET_CTL_CLIENTS];
-	int i;
 
-	if (quit)
-		return 1;
-	pfd[0].fd = c->lfd;
-	pfd[0].events = POLLIN;
-	for (i = 0; i < NET_CTL_CLIENTS; i++) {
-		pfd[1 + i].fd = c->cfd[i];
-		pfd[1 + i].events = POLLIN;
-	}
-	return poll(pfd, 1 + NET_CTL_CLIENTS, 0) > 0;
+	return quit || net_ctl_idle(busy_ctx.nd, c);
 }
 
 /* Between check-ins: long-poll engine_fetch, or just serve the control socket. */
@@ -198,12 +194,6 @@ loop(struct netd *nd, struct net_ctl *c)
 	log_info("exiting reason=signal");
 }
 
-/* The control socket's turn during long work. */
-static struct {
-	struct netd	*nd;
-	struct net_ctl	*c;
-} busy_ctx;
-
 static void
 on_busy(void *arg)
 {
@@ -211,12 +201,32 @@ on_busy(void *arg)
 	net_ctl_busy(busy_ctx.nd, busy_ctx.c);
 }
 
-/* From libcurl's progress callback: through the re-entry guard. */
+/* During a transfer, when a control fd is ready: through the re-entry guard. */
 static void
 on_busy_http(void *arg)
 {
 	(void)arg;
 	net_busy(busy_ctx.nd);
+}
+
+_Static_assert(1 + NET_CTL_CLIENTS <= NET_WATCH_MAX, "the control fds fit the watch");
+
+/* What a transfer waits on beside its connection: the control socket. */
+static unsigned
+watch_ctl(void *arg, struct curl_waitfd *w, unsigned max)
+{
+	struct pollfd pfd[1 + NET_CTL_CLIENTS];
+	unsigned i, n = 0;
+
+	(void)arg;
+	net_ctl_pollfds(busy_ctx.c, pfd);
+	for (i = 0; i < 1 + NET_CTL_CLIENTS && n < max; i++)
+		if (pfd[i].fd != -1) {
+			w[n].fd = pfd[i].fd;
+			w[n].events = CURL_WAIT_POLLIN;
+			w[n++].revents = 0;
+		}
+	return n;
 }
 
 static void
@@ -271,6 +281,7 @@ main(int argc, char **argv)
 	busy_ctx.c = &c;
 	nd.busy = on_busy;
 	nd.http.busy = on_busy_http;
+	nd.http.watch = watch_ctl;
 	loop(&nd, &c);
 	net_vfy_close(&nd);
 	net_http_free(&nd.http);

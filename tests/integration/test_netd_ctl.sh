@@ -63,7 +63,9 @@ else
 	not_ok "netd killed while the verifier holds entry 0"; showlog k9
 fi
 check "the order is still journaled" test -e "$T/k9/state/netd/order"
-check "engine_fetch was cleared before the install" test -z "$(alias_value SN-K9 engine_fetch)"
+# The clear waits >= 1 s after the read, while the verifier works: not done yet.
+check "killed before the clear: engine_fetch still set, order.uncleared has its fingerprint" \
+	sh -c "test -n '$(alias_value SN-K9 engine_fetch)' && grep -q '^fp=' '$T/k9/state/netd/order.uncleared'"
 sleep 3
 once k9
 hv=$(history_values SN-K9 fetch_status)
@@ -75,6 +77,11 @@ n=$(grep -c 'verify_req job=.* name=tool.v2.1.tar.gz' "$T/k9/fake.log")
 check "entry 0 handed over once only ($n)" test "$n" = 1
 check "both results acknowledged" test "$(grep -c '^ack job=' "$T/k9/fake.log")" = 2
 check "order finished" test ! -e "$T/k9/state/netd/order"
+once k9
+check "the order read again after it finished is cleared, not run again" \
+	sh -c "grep -q 'order seen again before its clear went through: clearing only' '$T/k9/log' &&
+	    test -z '$(alias_value SN-K9 engine_fetch)' && test ! -e '$T/k9/state/netd/order.uncleared' &&
+	    test \$(grep -c 'verify_req job=.* name=tool.v2.1.tar.gz' '$T/k9/fake.log') = 1"
 
 # ---- kill -9 while a refusal is in flight: the entry is handed over again ------------
 regdev SN-K9B
@@ -132,9 +139,35 @@ n=$(P history SN-K9 fetch_status | $PY -c 'import json,sys; print(len(json.load(
 check "three fetch_status writes in all, the order not run twice ($n)" test "$n" = 3
 check "the refused clear was retried" test -z "$(alias_value SN-K9 engine_fetch)"
 
+# ---- an order written while the first is fetched: not cleared unseen ------------
+# The clear waits for the first handover; the download is held 3 s meanwhile.
+regdev SN-CHG
+mkdev chg SN-CHG "$(devcik SN-CHG)"
+fake chg
+m=$(logmark)
+P misbehave slow 'path=^/provision/download' delay=3 count=1 > /dev/null
+P set-alias SN-CHG engine_fetch '{"install":[{"name":"tool.v2.1.tar.gz"}]}' > /dev/null
+once chg &
+chgpid=$!
+TAP_PIDS="$TAP_PIDS $chgpid"
+read_seen() { test "$(logcount "$m" 'engine_fetch&update_interval' SN-CHG)" -ge 1; }
+wait_for 20 read_seen
+P set-alias SN-CHG engine_fetch '{"install":[{"name":"bad.v1.tar.gz"}]}' > /dev/null
+wait $chgpid
+P clear > /dev/null
+check "the first order ran" sh -c "curl -s '$ADMIN/get-alias?sn=SN-CHG&alias=fetch_status' | grep -q 'fake install of tool.v2.1.tar.gz: ok'"
+check "the order written meanwhile is still in engine_fetch" \
+	test "$(alias_value SN-CHG engine_fetch)" = '{"install":[{"name":"bad.v1.tar.gz"}]}'
+check "... and the log says why it was not cleared" grep -q 'engine_fetch changed since it was read: left for the next check-in' "$T/chg/log"
+check "... and order.uncleared is gone" test ! -e "$T/chg/state/netd/order.uncleared"
+once chg
+check "the second order ran at the next check-in" \
+	sh -c "curl -s '$ADMIN/get-alias?sn=SN-CHG&alias=fetch_status' | grep -q 'gwe: bad.v1.tar.gz: refused by the fake verifier'"
+check "... and was cleared then" test -z "$(alias_value SN-CHG engine_fetch)"
+
 # ---- long_poll = true: an order is acted on at once ----------------------------
 regdev SN-LP
-mkdev lp SN-LP "$(devcik SN-LP)" "engine long_poll = true"
+mkdev lp SN-LP "$(devcik SN-LP)" "engine long_poll = true" "engine debug_level = debug"
 fake lp
 start lp
 wait_for 20 grep -q 'check-in done' "$T/lp/log"
@@ -144,6 +177,9 @@ t0=$(date +%s)
 t1=$(date +%s)
 check "control socket answered during a long-poll ($((t1 - t0)) s)" grep -q '^interval=600$' "$T/lp.st"
 check "... promptly" test $((t1 - t0)) -le 3
+"$CTL" "$T/lp/run/netd.sock" apps > "$T/lp.apps" 2>&1
+check "APPS_QUERY answered during a long-poll" grep -q '^apps count=' "$T/lp.apps"
+m=$(logmark)
 P set-alias SN-LP engine_fetch '{"install":[{"name":"bad.v1.tar.gz"}]}' > /dev/null
 if wait_for 20 sh -c "curl -s '$ADMIN/get-alias?sn=SN-LP&alias=fetch_status' | grep -q 'refused by the fake verifier'"; then
 	ok "order acted on within seconds by long-poll (update_interval 600)"
@@ -152,6 +188,33 @@ else
 fi
 n=$(logcount 0 'Request-Timeout|engine_fetch$' SN-LP)
 check "long-poll requests seen ($n)" test "$n" -ge 1
+# conns SINCE: distinct connections of SN-LP's requests since a mark
+conns() { plog "$1" | $PY -c '
+import json, sys
+print(len(set(e["conn"] for e in json.load(sys.stdin)["entries"] if e.get("sn") == "SN-LP")))'; }
+check "the status and apps queries left the long-poll in place ($(conns 0) connection)" test "$(conns 0)" = 1
+# The clear comes last: after the report when nothing was handed over late enough.
+lp_cleared() { test -z "$(alias_value SN-LP engine_fetch)"; }
+wait_for 10 lp_cleared
+hv=$(P history SN-LP engine_fetch | $PY -c '
+import json, sys
+w = json.load(sys.stdin)["writes"]
+print(len(w), w[-1]["by"], w[-1]["value"] == "", w[-1]["gap"] >= 1.0)')
+check "engine_fetch cleared by the engine >= 1 s after the order was written ($hv)" test "$hv" = "2 device True True"
+n=$(plog "$m" | $PY -c '
+import json, sys
+e = [x for x in json.load(sys.stdin)["entries"] if x.get("sn") == "SN-LP"]
+dl = max(i for i, x in enumerate(e) if x["path"].startswith("/provision/download"))
+wr = [i for i, x in enumerate(e) if x["method"] == "POST" and x["path"] == "/onep:v1/stack/alias"]
+print("after" if wr and min(wr) > dl else "before")')
+check "the clear was written after the downloads, not before them ($n)" test "$n" = after
+sleep 2
+l0=$(grep -c 'long-poll start' "$T/lp/log")
+"$CTL" "$T/lp/run/netd.sock" checkin > "$T/lp.ci" 2>&1
+check "CTL_CHECKIN during a long-poll runs a check-in" grep -q '^done ok=1' "$T/lp.ci"
+sleep 1
+n=$(($(grep -c 'long-poll start' "$T/lp/log") - l0))
+check "... giving up the pending long-poll once, then starting one ($n)" test "$n" = 1
 stop lp
 check "long-poll daemon stops on SIGTERM" grep -q 'exiting reason=signal' "$T/lp/log"
 
