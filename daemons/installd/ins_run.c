@@ -1,11 +1,11 @@
 /*
- * install.sh runs in its own session and group, from the staging dir, with
- * stdin /dev/null, stdout and stderr on one pipe, no other fd, a fixed
- * environment.  We stop when install.sh exits (its pidfd says so), not at
- * the pipe's EOF, so a background child holding the pipe cannot hang us;
- * the rest of the group is then killed (not what called setsid() itself).
+ * install.sh runs in its own session and group, from the staging dir, with stdin
+ * /dev/null, stdout and stderr on one socket, no other fd, a fixed environment.
+ * We stop when it exits (its pidfd says so), not at the socket's EOF, which a
+ * background child may hold; then its group is killed (bar what called setsid()).
  */
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <poll.h>
@@ -25,13 +25,14 @@ now_ms(void)
 }
 
 static void __attribute__((noreturn))
-child(const struct ins_job *j, int wfd)
+child(const struct ins_job *j, const int p[2])
 {
 	char e_app[16 + IPC_APP_LEN], e_ver[16 + IPC_VER_LEN], e_stg[16 + PATH_MAX];
 	char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin", prog[] = "./install.sh";
 	char *argv[] = { prog, NULL }, *envp[] = { path, e_app, e_ver, e_stg, NULL };
 	sigset_t none;
 	int nfd;
+	char go;
 
 	snprintf(e_app, sizeof(e_app), "GWE_APP=%s", j->req->app);
 	snprintf(e_ver, sizeof(e_ver), "GWE_VERSION=%s", j->req->version);
@@ -41,9 +42,10 @@ child(const struct ins_job *j, int wfd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	umask(022);
-	if (setsid() == -1 || chdir(j->staging) == -1 ||
-	    (nfd = open("/dev/null", O_RDONLY)) == -1 ||
-	    dup2(nfd, 0) == -1 || dup2(wfd, 1) == -1 || dup2(wfd, 2) == -1)
+	/* Run only once the parent has recorded our group: no byte, it died first. */
+	if (setsid() == -1 || close(p[0]) == -1 || read(p[1], &go, 1) != 1 ||
+	    chdir(j->staging) == -1 || (nfd = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(nfd, 0) == -1 || dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1)
 		_exit(126);
 	close_range(3, ~0U, 0);
 	execve(prog, argv, envp);
@@ -110,7 +112,8 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 
 	res->output_len = 0;
 	res->output_total = 0;
-	if (pipe2(p, O_CLOEXEC) == -1)
+	/* A socket pair, not a pipe: the child also reads the go-ahead on it. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == -1)
 		return -1;
 	if ((pid = fork()) == -1) {
 		close(p[0]);
@@ -118,12 +121,14 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 		return -1;
 	}
 	if (pid == 0)
-		child(j, p[1]);
+		child(j, p);
 	close(p[1]);
-	/* Record the group at once, for the recovery after a crash. */
+	/* Record the group before install.sh runs, for the recovery after a crash. */
 	j->pgid = (uint64_t)pid;
 	if (ins_proc_start(pid, &j->start) == -1 || ins_marker(ctx, j) == -1)
 		log_warn("cannot record install.sh pid=%d", (int)pid);
+	if (write(p[0], "", 1) != 1)	/* the go-ahead; without it the child would wait */
+		kill(pid, SIGKILL);
 	if (((pidfd = pidfd_open(pid, 0)) == -1 && errno != ENOSYS) ||
 	    fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("pidfd_open");

@@ -244,10 +244,9 @@ ins_state_init(struct ins_ctx *ctx)
 int
 ins_app_get(struct ins_ctx *ctx, const char *app, struct ipc_app_entry *a)
 {
-	int rc;
-
-	rc = load(path_of(ctx->apps_dir, app, 0), app_fields, NF(app_fields), a,
+	int rc = load(path_of(ctx->apps_dir, app, 0), app_fields, NF(app_fields), a,
 	    sizeof(*a), NULL, NULL);
+
 	return rc == 1 && strcmp(a->app, app) != 0 ? -1 : rc;
 }
 

@@ -5,12 +5,10 @@
  * every message arrives in the one idle state and the handler table is
  * the whole protocol.  Anything else ends the connection.
  *
- * It stays root, since installing system-wide is its job, and sets neither
- * no_new_privs nor a seccomp filter: install.sh and all it starts would
- * inherit them.  no_new_privs would break setuid programs (su, sudo) and
- * LSM transitions in install.sh and the services it starts, and adds
- * nothing against a process holding every capability.  Its protection is
- * its size and its strict inputs (docs/trusted-surface.md).
+ * It stays root (installing system-wide is its job) without no_new_privs or
+ * seccomp, which install.sh and all it starts would inherit: they would break
+ * su, sudo and LSM transitions, for nothing against a process holding every
+ * capability.  Its protection is its size and strict inputs (trusted-surface.md).
  */
 #include <poll.h>
 
@@ -62,8 +60,7 @@ install(const struct ipc_install_req *r, int fd, struct ipc_result *res)
 static int
 h_install(struct ipc_msg *m)
 {
-	static const char *st[] = { "?", "done", "failed", "refused", "interrupted",
-	    "error" };
+	static const char *st[] = { "?", "done", "failed", "refused", "interrupted", "error" };
 	const struct ipc_install_req *r = &m->u.install;
 	struct ipc_result *res = &out.u.result;
 	char reason[IPC_TEXT_LEN];
@@ -203,11 +200,10 @@ serve(int lfd, uid_t vuid)
 		}
 		if ((p[0].revents & POLLIN) == 0)
 			continue;
-		if ((fd = ipc_accept(lfd, vuid, &pid, &refused)) == -1) {
-			if (!refused)
-				log_warn("accept");
+		if ((fd = ipc_accept(lfd, vuid, &pid, &refused)) == -1 && !refused)
+			log_warn("accept");
+		if (fd == -1)
 			continue;
-		}
 		/* One verifier: a new connection means the old one is stale. */
 		if (conn != -1)
 			close(conn);

@@ -17,8 +17,10 @@
 #                          restart (seeded)
 #   state     gwe-installd strace -e inject=rename:delay_enter=..:when=K holds
 #                          the K-th rename of the job (safe_write: 1 the
-#                          "interrupted" result, 4 the installed-apps record,
-#                          5 the final result; seeded); killed while
+#                          "interrupted" result, 3 the marker with install.sh's
+#                          group, which install.sh waits for, 4 the
+#                          installed-apps record, 5 the final result; seeded);
+#                          killed while
 #                          /proc/PID/syscall shows it stopped in rename
 #   status    gwe-netd     the platform delays the answer to every alias POST
 #                          (the write is stored first); killed once the
@@ -334,7 +336,7 @@ round() {
 	download) ARG=$((65536 + RANDOM % 8 * 65536))
 		P misbehave slow "path=id=${NAME//./\\.}\$" count=1 rate=262144 > /dev/null;;
 	extract) ARG=$((20 + RANDOM % 6 * 400));;
-	state)	ARG=$(echo "1 4 4 5 5" | cut -d' ' -f$((RANDOM % 5 + 1)))
+	state)	ARG=$(echo "1 3 4 4 5 5" | cut -d' ' -f$((RANDOM % 6 + 1)))
 		hold installd rename "$ARG";;
 	verify) ARG=$((RANDOM % 20 + 1))
 		hold verifyd pread64 "$ARG";;
