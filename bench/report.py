@@ -166,6 +166,9 @@ itself, a read and a write on the kept connection, can be).
   download from the same platform over the same TLS; at 10 MB/s both are trickled by the
   platform's `slow rate=10485760` misbehaviour on `^/provision/download`.  Runs alternate gwe and
   baseline.  Tarballs: gzip -6 of many files (85%% text-like, 15%% random bytes), see bench/gen.py.
+  The test platform sets TCP_NODELAY, as production servers do: it writes an answer's headers
+  and body separately, and with Nagle on the body waited for the client's delayed ACK (about
+  40 ms a request, for gwe and the baseline alike).
 - Memory: RssAnon of each daemon's own process (install.sh and what it starts are not counted),
   sampled every 50 ms; VmHWM was reset (`echo 5 > /proc/PID/clear_refs`) before the install
   and again before the idle check-ins.  The tarball travels as a sealed memfd: its pages are
