@@ -431,6 +431,8 @@ net_http_do(struct net_http *h, const struct net_req *rq, struct net_resp *rs)
 	else if (rs->interrupted)
 		snprintf(rs->error, sizeof(rs->error), "abandoned");
 	else if (rs->error[0] == '\0')
-		snprintf(rs->error, sizeof(rs->error), "%s", curl_easy_strerror(rs->cc));
+		/* libcurl says "Out of memory" for a header line over its 100 KB too. */
+		snprintf(rs->error, sizeof(rs->error), "%s", rs->cc == CURLE_OUT_OF_MEMORY ?
+		    "answer header too large, or out of memory" : curl_easy_strerror(rs->cc));
 	return -1;
 }

@@ -152,8 +152,9 @@ wait_next(struct netd *nd, struct net_ctl *c, time_t next)
 {
 	int rc;
 
-	if (!nd->cfg->long_poll || nd->http.cik[0] == '\0' || nd->failures > 0 ||
-	    net_order_pending(nd)) {
+	/* A request held when the long-poll ended on its own is served first. */
+	if (c->held != -1 || !nd->cfg->long_poll || nd->http.cik[0] == '\0' ||
+	    nd->failures > 0 || net_order_pending(nd)) {
 		serve(nd, c, next);
 		return next;
 	}
