@@ -196,7 +196,7 @@ static int
 dispatch(struct netd *nd, struct net_ctl *c, int i, struct ipc_msg *m)
 {
 	size_t k;
-	int rc;
+	int rc, outer = c->serving;	/* a status answered during another's request */
 
 	for (k = 0; k < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); k++)
 		if (ctl_handlers[k].type == m->hdr.type)
@@ -207,7 +207,7 @@ dispatch(struct netd *nd, struct net_ctl *c, int i, struct ipc_msg *m)
 	} else {
 		c->serving = i;
 		rc = ctl_handlers[k].fn(nd, c, c->cfd[i], m);
-		c->serving = -1;
+		c->serving = outer;
 	}
 	if (m->fd != -1)
 		close(m->fd);
