@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "safefile.h"
+#include "util.h"
 
 int
 safe_sync_dir(const char *path)
@@ -31,24 +32,6 @@ safe_sync_dir(const char *path)
 	return rc;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 safe_write(const char *path, const void *data, size_t len, mode_t mode)
 {
@@ -64,7 +47,7 @@ safe_write(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
 		return -1;
-	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	if (fchmod(fd, mode) == -1 || gwe_write_full(fd, data, len) == -1 ||
 	    fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {

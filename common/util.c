@@ -66,13 +66,47 @@ gwe_parse_bool(const char *s, int *out)
 	return -1;
 }
 
+size_t
+gwe_read_full(int fd, char *buf, size_t max)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < max) {
+		n = read(fd, buf + got, max - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+int
+gwe_write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int
 gwe_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	struct stat st;
 	char *buf;
-	size_t got = 0;
-	ssize_t n;
+	size_t got;
 	int fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
@@ -89,14 +123,7 @@ gwe_read_file(const char *path, size_t max, char **out, size_t *len)
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
 		goto fail;
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	got = gwe_read_full(fd, buf, (size_t)st.st_size);
 	close(fd);
 	buf[got] = '\0';
 	*out = buf;

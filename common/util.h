@@ -26,6 +26,10 @@ int	gwe_errf(char *buf, size_t len, const char *fmt, ...)
  */
 #define gwe_errf(...)	(gwe_errf(__VA_ARGS__), -1)
 #endif
+/* read() until max bytes, EOF or an error (EINTR retried); the bytes read. */
+size_t	gwe_read_full(int fd, char *buf, size_t max);
+/* write() all of buf (EINTR retried); 0, or -1 with errno. */
+int	gwe_write_full(int fd, const void *buf, size_t len);
 /* Read a whole small file (at most max bytes) into a NUL-terminated buffer. */
 int	gwe_read_file(const char *path, size_t max, char **out, size_t *len);
 

@@ -224,21 +224,10 @@ static void __attribute__((noreturn))
 child_run(const struct check_ctx *c, int wfd)
 {
 	static struct verdict v;
-	const char *p = (const char *)&v;
-	size_t off = 0;
-	ssize_t n;
 
 	memset(&v, 0, sizeof(v));
 	child_check(c, &v);
-	while (off < sizeof(v)) {
-		n = write(wfd, p + off, sizeof(v) - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(2);
-		off += (size_t)n;
-	}
-	_exit(0);
+	_exit(gwe_write_full(wfd, &v, sizeof(v)) == 0 ? 0 : 2);
 }
 
 /* ---- back in the parent -------------------------------------------------------- */
@@ -246,18 +235,8 @@ child_run(const struct check_ctx *c, int wfd)
 static int
 read_verdict(int rfd, struct verdict *v)
 {
-	char *p = (char *)v;
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < sizeof(*v)) {
-		n = read(rfd, p + off, sizeof(*v) - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		off += (size_t)n;
-	}
+	if (gwe_read_full(rfd, (char *)v, sizeof(*v)) != sizeof(*v))
+		return -1;
 	v->msg[sizeof(v->msg) - 1] = '\0';
 	return 0;
 }

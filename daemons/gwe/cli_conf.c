@@ -454,23 +454,6 @@ readback_handler(void *user, const char *section, const char *key,
 	return 1;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* config_load() the candidate text from a memfd; messages name path. */
 static int
 verify_loads(const char *path, const char *text, size_t len,
@@ -481,7 +464,7 @@ verify_loads(const char *path, const char *text, size_t len,
 	int fd, rc;
 
 	if ((fd = memfd_create("gwe.conf", MFD_CLOEXEC)) == -1 ||
-	    write_all(fd, text, len) == -1) {
+	    gwe_write_full(fd, text, len) == -1) {
 		snprintf(err, errlen, "%s: cannot check the edit: %s", path,
 		    strerror(errno));
 		if (fd != -1)

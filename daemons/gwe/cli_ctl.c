@@ -700,7 +700,7 @@ tarball_memfd(const char *file, const char *name, uint64_t max, uint64_t *size,
 {
 	static char buf[65536];
 	struct stat st;
-	ssize_t n, w, off;
+	ssize_t n;
 	uint64_t total = 0;
 	int in, mfd = -1;
 
@@ -737,15 +737,10 @@ tarball_memfd(const char *file, const char *name, uint64_t max, uint64_t *size,
 			*refused = 1;
 			goto fail;
 		}
-		for (off = 0; off < n; off += w)
-			if ((w = write(mfd, buf + off, (size_t)(n - off))) == -1) {
-				if (errno == EINTR) {
-					w = 0;
-					continue;
-				}
-				snprintf(err, errlen, "memfd write: %s", strerror(errno));
-				goto fail;
-			}
+		if (gwe_write_full(mfd, buf, (size_t)n) == -1) {
+			snprintf(err, errlen, "memfd write: %s", strerror(errno));
+			goto fail;
+		}
 	}
 	if (ipc_memfd_seal(mfd) == -1) {
 		snprintf(err, errlen, "memfd seal: %s", strerror(errno));

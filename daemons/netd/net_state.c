@@ -334,26 +334,13 @@ char *
 net_read_virtual(const char *path, size_t max)
 {
 	char *buf;
-	size_t got = 0;
-	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
-	if ((buf = malloc(max + 1)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	while (got < max) {
-		n = read(fd, buf + got, max - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	if ((buf = malloc(max + 1)) != NULL)
+		buf[gwe_read_full(fd, buf, max)] = '\0';
 	close(fd);
-	buf[got] = '\0';
 	return buf;
 }
 

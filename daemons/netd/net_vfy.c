@@ -319,7 +319,7 @@ net_memfd_from(const char *name, int srcfd, uint64_t size)
 {
 	char buf[65536];
 	uint64_t off = 0;
-	ssize_t n, w;
+	ssize_t n;
 	int fd;
 
 	if ((fd = ipc_memfd_create(name)) == -1)
@@ -329,17 +329,8 @@ net_memfd_from(const char *name, int srcfd, uint64_t size)
 		    sizeof(buf), (off_t)off);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0 || gwe_write_full(fd, buf, (size_t)n) == -1)
 			goto fail;
-		for (w = 0; w < n; ) {
-			ssize_t k = write(fd, buf + w, (size_t)(n - w));
-
-			if (k == -1 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				goto fail;
-			w += k;
-		}
 		off += (uint64_t)n;
 	}
 	if (ipc_memfd_seal(fd) == -1)
