@@ -39,8 +39,9 @@ NETD_OBJS = daemons/netd/netd.o $(call objs,daemons/netd/net_*.c policy/seccomp_
 	    $(COMMON) $(IPC) common/vfy_name.o
 VFYD_OBJS = daemons/verifyd/verifyd.o $(VFYLIB) $(SIG) $(COMMON) $(IPC)
 # The root-owned installer: keep this list short (docs/trusted-surface.md).
+# It stays root, so it does without the privilege drop.
 INSD_OBJS = daemons/installd/installd.o $(call objs,daemons/installd/ins_*.c) \
-	    $(SIG) $(COMMON) $(IPC)
+	    $(SIG) $(filter-out common/priv.o,$(COMMON)) $(IPC)
 GWE_OBJS  = daemons/gwe/gwe.o $(call objs,daemons/gwe/cli_*.c) $(VFYLIB) $(SIG) \
 	    $(COMMON) $(IPC)
 

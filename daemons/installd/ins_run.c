@@ -34,8 +34,8 @@ child(const struct ins_job *j, const int p[2])
 	int nfd;
 	char go;
 
-	snprintf(e_app, sizeof(e_app), "GWE_APP=%s", j->req->app);
-	snprintf(e_ver, sizeof(e_ver), "GWE_VERSION=%s", j->req->version);
+	snprintf(e_app, sizeof(e_app), "GWE_APP=%s", j->app);
+	snprintf(e_ver, sizeof(e_ver), "GWE_VERSION=%s", j->version);
 	snprintf(e_stg, sizeof(e_stg), "GWE_STAGING=%s", j->staging);
 	/* Undo what the daemon set for itself. */
 	sigemptyset(&none);
@@ -125,13 +125,14 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 	close(p[1]);
 	/* Record the group before install.sh runs, for the recovery after a crash. */
 	j->pgid = (uint64_t)pid;
-	if (ins_proc_start(pid, &j->start) == -1 || ins_marker(ctx, j) == -1)
-		log_warn("cannot record install.sh pid=%d", (int)pid);
-	if (write(p[0], "", 1) != 1)	/* the go-ahead; without it the child would wait */
+	if (ins_proc_start(pid, &j->start) == -1 || ins_marker(ctx, j) == -1 ||
+	    write(p[0], "", 1) != 1) {	/* the go-ahead */
+		log_warn("install.sh not run: cannot record its group pid=%d", (int)pid);
 		kill(pid, SIGKILL);
+	}
 	if (((pidfd = pidfd_open(pid, 0)) == -1 && errno != ENOSYS) ||
 	    fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
-		fatal("pidfd_open");
+		fatal("pidfd_open or fcntl");
 	killed = wait_exit(&p[0], pidfd, pid, res, ctx->cfg.limits.output_cap,
 	    ctx->cfg.limits.install_timeout * 1000);
 	/* A zombie until waitpid, install.sh keeps its group id ours to kill. */
@@ -160,15 +161,13 @@ ins_proc_start(pid_t pid, uint64_t *start)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long t;
-	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	buf[gwe_read_full(fd, buf, sizeof(buf) - 1)] = '\0';
 	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
 	/* The command name (field 2) may hold anything: start after its last ')'. */
 	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d "
 	    "%*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)

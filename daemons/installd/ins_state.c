@@ -153,7 +153,7 @@ load(const char *path, const struct field *f, size_t nf, void *rec, size_t recsi
 
 	memset(rec, 0, recsize);
 	if (gwe_read_file(path, FILE_MAX, &data, &len) == -1)
-		return errno == ENOENT ? 0 : -1;
+		return errno == ENOENT ? 0 : (log_warn("state file unreadable path=%s", path), -1);
 	for (i = 0, cur = data; i < nf; i++, cur = nl + 1) {
 		kl = strlen(f[i].key);
 		if ((nl = memchr(cur, '\n', (size_t)(data + len - cur))) == NULL ||
@@ -198,7 +198,7 @@ ins_each(const char *dir, int (*fn)(const char *, void *), void *arg)
 	int i, n, rc = 0;
 
 	if ((n = scandir(dir, &list, NULL, versionsort)) == -1)
-		return -1;
+		return (log_warn("state directory unreadable dir=%s", dir), -1);
 	for (i = 0; i < n; i++) {
 		if (rc == 0 && list[i]->d_name[0] != '.')
 			rc = fn(list[i]->d_name, arg);
@@ -338,8 +338,9 @@ ins_recover(struct ins_ctx *ctx)
 		return;
 	if (rc == -1)
 		fatalx("bad marker, check and remove it by hand path=%s", ctx->marker_path);
-	/* Leader gone: a group id stays taken while a member lives, so they are ours. */
-	if (j.pgid != 0 && (ins_proc_start((pid_t)j.pgid, &start) == -1 ||
+	/* Leader gone: a group id stays taken while a member lives, so they are ours.
+	 * Never kill(-1): a pgid of 0 or 1 in a marker is no group of ours. */
+	if (j.pgid > 1 && (ins_proc_start((pid_t)j.pgid, &start) == -1 ||
 	    start == j.start) && kill(-(pid_t)j.pgid, SIGKILL) == 0)
 		log_warnx("killed what install.sh left after a crash pgid=%llu",
 		    (unsigned long long)j.pgid);

@@ -33,7 +33,6 @@ install(const struct ipc_install_req *r, int fd, struct ipc_result *res)
 
 	memset(&j, 0, sizeof(j));
 	j.job = r->job;
-	j.req = r;
 	memcpy(j.app, r->app, sizeof(j.app));
 	memcpy(j.version, r->version, sizeof(j.version));
 	ins_result_text(res, IPC_ST_INTERRUPTED, r->name,

@@ -44,7 +44,6 @@ struct ins_job {
 	char	 staging[PATH_MAX];
 	uint64_t pgid;			/* install.sh's group, 0 before it runs */
 	uint64_t start;			/* its start time, /proc/PID/stat field 22 */
-	const struct ipc_install_req *req;	/* not in the marker */
 };
 
 /* ins_check.c */
