@@ -33,6 +33,7 @@
 #include "../verifyd/vfy_check.h"
 #include "../verifyd/vfy_sandbox.h"
 #include "cli_check.h"
+#include "cli_ctl.h"
 
 #define NOBODY_UID	65534	/* when verify_user does not resolve */
 
@@ -88,21 +89,20 @@ load_config(struct check_ctx *c)
 	return 0;
 }
 
-static int
+static void
 resolve_user(struct check_ctx *c)
 {
 	char err[CONF_ERR_MAX];
 
 	if (config_user(c->cfg.verify_user, &c->uid, &c->gid, err, sizeof(err)) == 0 &&
 	    c->uid != 0 && c->gid != 0)
-		return 0;
+		return;
 	/* Without a configuration file the default user need not exist. */
 	if (c->loaded)
 		log_warnx("verify_user not usable user=%s fallback_uid=%u",
 		    c->cfg.verify_user, NOBODY_UID);
 	c->uid = NOBODY_UID;
 	c->gid = NOBODY_UID;
-	return 0;
 }
 
 /* ---- in the child, before the sandbox --------------------------------------- */
@@ -122,7 +122,9 @@ open_tarball(const char *path, int *fd, uint64_t *size, struct verdict *v)
 
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return verdict_set(v, 2, "%s: %s", path, strerror(errno));
-	if (fstat(*fd, &st) == -1 || !S_ISREG(st.st_mode))
+	if (fstat(*fd, &st) == -1)
+		return verdict_set(v, 2, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
 		return verdict_set(v, 2, "%s: not a regular file", path);
 	*size = (uint64_t)st.st_size;
 	return 0;
@@ -138,7 +140,10 @@ read_sig(const struct check_ctx *c, char **sig, size_t *len, struct verdict *v)
 	*sig = NULL;
 	*len = 0;
 	if (path == NULL) {
-		snprintf(def, sizeof(def), "%s.minisig", c->o->file);
+		/* Truncated, it would be some other file or "no signature". */
+		if ((size_t)snprintf(def, sizeof(def), "%s.minisig", c->o->file) >=
+		    sizeof(def))
+			return verdict_set(v, 2, "%s: path too long", c->o->file);
 		path = def;
 	}
 	if (gwe_read_file(path, c->cfg.limits.max_sig_bytes, sig, len) == 0)
@@ -264,19 +269,14 @@ wait_child(pid_t pid, const struct verdict *v, int got)
 	return v->code;
 }
 
-/* The reason may quote an entry name from the archive: no control bytes to the terminal. */
-static void
-printable(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
-}
-
 static int
 report(const struct check_ctx *c, struct verdict *v, int code)
 {
-	printable(v->msg);
+	char *nl;
+
+	/* One line a verdict: no newline or tab from the reason starts another. */
+	while ((nl = strpbrk(v->msg, "\n\t")) != NULL)
+		*nl = '?';
 	switch (code) {
 	case 0:
 		if (v->unsigned_ok)
@@ -285,11 +285,17 @@ report(const struct check_ctx *c, struct verdict *v, int code)
 		printf("accepted\n");
 		return 0;
 	case 1:
-		printf("refused: %s\n", v->msg);
+		/* The reason may quote an archive entry name: escape C0, C1, bad UTF-8. */
+		fputs("refused: ", stdout);
+		cli_text_str(stdout, v->msg, sizeof(v->msg));
+		fputc('\n', stdout);
 		return 1;
 	default:
-		if (v->code == 2 && v->msg[0] != '\0')
-			fprintf(stderr, "gwe: %s\n", v->msg);
+		if (v->code == 2 && v->msg[0] != '\0') {
+			fputs("gwe: ", stderr);
+			cli_text_str(stderr, v->msg, sizeof(v->msg));
+			fputc('\n', stderr);
+		}
 		return 2;
 	}
 }
@@ -318,7 +324,10 @@ cli_check_tarball(const struct cli_check_opts *o)
 	memset(&c, 0, sizeof(c));
 	memset(&v, 0, sizeof(v));
 	c.o = o;
-	if (load_config(&c) == -1 || resolve_user(&c) == -1 || make_root(&c) == -1)
+	if (load_config(&c) == -1)
+		return 2;
+	resolve_user(&c);
+	if (make_root(&c) == -1)
 		return 2;
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		fprintf(stderr, "gwe: pipe: %s\n", strerror(errno));

@@ -709,7 +709,11 @@ tarball_memfd(const char *file, const char *name, uint64_t max, uint64_t *size,
 		snprintf(err, errlen, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	if (fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(in, &st) == -1) {
+		snprintf(err, errlen, "fstat: %s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "not a regular file");
 		goto fail;
 	}
@@ -829,7 +833,6 @@ install_one(const struct cli_ctl_opts *o, const struct gwe_config *cfg, const ch
 		close(mfd);
 		return CLI_EXIT_USAGE;
 	}
-	msg.hdr.flags = IPC_F_FD;
 	msg.fd = mfd;
 	ci->size = size;
 	if ((fd = ctl_connect(cfg, err, sizeof(err))) == -1) {
