@@ -301,8 +301,10 @@ read_one(struct netd *nd, struct readout *ro, int i)
 			log_warnx("alias read refused alias=%s reason=\"%s\"", f->name, reason);
 			rc = -1;
 		}
-	} else if (rs.status != 204)
+	} else if (rs.status != 204) {
+		log_warnx("alias read refused alias=%s status=%ld", f->name, rs.status);
 		rc = -1;
+	}
 	net_resp_free(&rs);
 	return rc;
 }
@@ -542,9 +544,12 @@ net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg)
 	else if (rs.status == 200) {
 		if (rs.last_modified > 0)
 			nd->lp_since = rs.last_modified;
-		rc = net_form_parse(rs.body.data ? rs.body.data : "", rs.body.len, &f, 1,
-		    nd->cfg->limits.max_order_bytes, NULL, reason, sizeof(reason)) == 0 &&
-		    (f.len > 0 || f.too_long) ? 1 : 0;
+		if (net_form_parse(rs.body.data ? rs.body.data : "", rs.body.len, &f, 1,
+		    nd->cfg->limits.max_order_bytes, NULL, reason, sizeof(reason)) == -1) {
+			log_warnx("long-poll answer refused reason=\"%s\"", reason);
+			rc = 0;
+		} else
+			rc = f.len > 0 || f.too_long ? 1 : 0;
 		net_form_free(&f, 1);
 		if (rc == 1)
 			log_info("long-poll: engine_fetch written, checking in");
@@ -628,7 +633,7 @@ status_send(struct netd *nd, const char *name, const char *text, size_t len)
 		return -1;
 	}
 	log_warnx("fetch_status refused for good entry=%s status=%ld bytes=%zu "
-	    "set_aside=failed", name, status, len);
+	    "set_aside=done", name, status, len);
 	return 1;
 }
 

@@ -29,6 +29,7 @@ struct dl_sink {
 	int		 checked;	/* status looked at */
 	int		 discard;	/* not a 2xx body: count and drop */
 	uint64_t	 discarded;
+	long		 status;	/* of the discarded answer */
 	char		 why[128];
 };
 
@@ -66,8 +67,10 @@ sink_check(struct dl_sink *s)
 			return -1;
 		s->off = 0;
 		log_info("download restarted from 0 reason=\"range ignored\"");
-	} else if (status != 200 && status != 206)
+	} else if (status != 200 && status != 206) {
 		s->discard = 1;
+		s->status = status;
+	}
 	return 0;
 }
 
@@ -249,12 +252,17 @@ dl_get(struct netd *nd, const char *id, struct dl_sink *s, char *reason, size_t 
 	s->start = s->off;
 	s->checked = s->discard = 0;
 	s->discarded = 0;
+	s->status = 0;
 	s->why[0] = '\0';
 	if (s->start > 0)
 		log_info("download resumed id=%s from=%" PRIu64, id, s->start);
-	if (net_http_do(&nd->http, &rq, &rs) == -1)
-		rc = transfer_error(&rs, s, reason, reasonlen);
-	else if (rs.status != 200 && rs.status != 206)
+	if (net_http_do(&nd->http, &rq, &rs) == -1) {
+		/* An error page cut short by dl_write: the status says it all. */
+		if (s->discard)
+			rc = status_class(s->status, reason, reasonlen);
+		else
+			rc = transfer_error(&rs, s, reason, reasonlen);
+	} else if (rs.status != 200 && rs.status != 206)
 		rc = status_class(rs.status, reason, reasonlen);
 	else if (rs.status == 206 && (net_content_range_parse(rs.content_range, &a, &b, &t,
 	    why, sizeof(why)) == -1 || a != s->start ||

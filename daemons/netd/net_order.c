@@ -217,7 +217,7 @@ entry_handover(struct netd *nd, struct ostate *s, const char *name, uint64_t job
 	char reason[NET_REASON_MAX + 64], err[IPC_TEXT_LEN + 64];
 	uint64_t size;
 	size_t siglen;
-	int mfd, rc;
+	int mfd, rc, sent;
 
 	rc = entry_fetch(nd, name, &mfd, &size, sig, &siglen, reason, sizeof(reason));
 	if (rc == NET_DL_FAILED)
@@ -237,8 +237,9 @@ entry_handover(struct netd *nd, struct ostate *s, const char *name, uint64_t job
 	}
 	s->pending = s->next + 1;
 	(void)ostate_save(nd, s);
-	rc = net_vfy_send(nd, s->job, IPC_ORIGIN_OTA, name, mfd, size, sig, siglen, err,
+	sent = net_vfy_send(nd, s->job, IPC_ORIGIN_OTA, name, mfd, size, sig, siglen, err,
 	    sizeof(err));
+	rc = sent;
 	close(mfd);
 	/* The verifier is at work: time for the alias clear, if it is due. */
 	net_clear_write(nd, 0);
@@ -255,8 +256,8 @@ entry_handover(struct netd *nd, struct ostate *s, const char *name, uint64_t job
 	log_warnx("entry postponed name=%s reason=\"%s\"", name, err);
 	if (nd->vfd != -1 || ++s->tries >= NET_ORDER_TRIES)
 		return entry_fail(nd, s, name, err);
-	/* Not handed over when the verifier could not be reached. */
-	if (strstr(err, "unreachable") != NULL)
+	/* Not handed over: nothing to ask the verifier for after a restart. */
+	if (sent == -1)
 		s->pending = s->job = 0;
 	(void)ostate_save(nd, s);
 	return -1;
@@ -341,6 +342,12 @@ net_order_run(struct netd *nd)
 	if (ostate_load(nd, &s) == -1 && (s.id = net_jobseq_next(nd)) == 0)
 		return -1;
 	if ((n = order_load(nd, &o, reason, sizeof(reason))) == -1) {
+		/* Say in fetch_status why the order went nowhere. */
+		log_warnx("order dropped id=%" PRIu64 " reason=\"journaled order unreadable\"",
+		    s.id);
+		n = snprintf(text, sizeof(text), "gwe: order: journaled order unreadable");
+		if (net_queue_push(nd, text, (size_t)n, s.id, 0) == -1)
+			return -1;
 		order_finish(nd, s.id);
 		return 0;
 	}

@@ -175,7 +175,12 @@ net_jobseq_next(struct netd *nd)
 
 	if (net_path(nd, "jobseq", p, sizeof(p)) == -1)
 		fatalx("state path too long");
-	(void)net_kv_load(p, "job", &v);
+	/* Only a missing file starts afresh: a reused job id gets an old result. */
+	if (net_kv_load(p, "job", &v) == -1 &&
+	    (access(p, F_OK) == 0 || errno != ENOENT)) {
+		log_warnx("job id unknown, jobseq unreadable path=%s", p);
+		return 0;
+	}
 	v++;
 	snprintf(line, sizeof(line), "job=%" PRIu64 "\n", v);
 	/* A full disk is not fatal: the caller postpones, nothing is lost. */

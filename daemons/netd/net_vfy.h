@@ -27,7 +27,7 @@ int	net_vfy_apps(struct netd *nd, struct net_apps *apps);
 int	net_vfy_submit(struct netd *nd, uint64_t job, uint32_t origin, const char *name,
 	    int fd, uint64_t size, const char *sig, size_t siglen,
 	    struct ipc_result *res, int timeout_ms, char *err, size_t errlen);
-/* net_vfy_submit in two steps: send, then wait for the result. */
+/* net_vfy_submit in two steps: send (-1: nothing handed over), then wait. */
 int	net_vfy_send(struct netd *nd, uint64_t job, uint32_t origin, const char *name,
 	    int fd, uint64_t size, const char *sig, size_t siglen, char *err,
 	    size_t errlen);
