@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../../common/log.h"
+#include "../../common/util.h"
 #include "net_backoff.h"
 
 static int		seeded;
@@ -23,18 +24,16 @@ void
 net_backoff_init(void)
 {
 	const char *e = getenv("GWE_NETD_SEED");
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
 	if (e == NULL || *e == '\0')
 		return;
-	v = strtoull(e, &end, 10);
-	if (*end != '\0') {
+	if (gwe_parse_u64(e, 0, UINT64_MAX, &v) == -1) {
 		log_warnx("GWE_NETD_SEED ignored reason=\"not a number\"");
 		return;
 	}
-	log_warnx("backoff jitter seeded seed=%llu reason=\"GWE_NETD_SEED, tests only\"", v);
-	net_backoff_seed((uint64_t)v);
+	log_warnx("backoff jitter seeded seed=%" PRIu64 " reason=\"GWE_NETD_SEED, tests only\"", v);
+	net_backoff_seed(v);
 }
 
 /* splitmix64: a fixed sequence from the seed. */

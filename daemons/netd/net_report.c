@@ -57,7 +57,7 @@ report_take(struct net_report *r, const char *alias, struct json_object *o, uint
 	return r->json != NULL ? 0 : -1;
 }
 
-int
+static int
 net_text_uname(char *out, size_t outlen)
 {
 	struct utsname u;
@@ -107,7 +107,7 @@ net_text_free(const char *mi, char *out, size_t outlen)
 }
 
 /* The shape of df -k for the given mount points. */
-int
+static int
 net_text_df(const char *const *paths, size_t n, char *out, size_t outlen)
 {
 	struct statvfs sv;

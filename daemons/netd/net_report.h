@@ -37,9 +37,7 @@ int	net_report_due(const struct netd *nd, const struct net_report *r, time_t now
 void	net_report_written(const struct netd *nd, const struct net_report *r, time_t now);
 uint64_t net_fnv1a(const void *p, size_t n, uint64_t h);
 
-/* Pieces, exposed for the unit tests. */
-int	net_text_uname(char *out, size_t outlen);
+/* A piece, exposed for the unit tests. */
 int	net_text_free(const char *meminfo, char *out, size_t outlen);
-int	net_text_df(const char *const *paths, size_t n, char *out, size_t outlen);
 
 #endif

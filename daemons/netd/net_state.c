@@ -284,14 +284,22 @@ net_queue_push(struct netd *nd, const char *text, size_t len, uint64_t order_id,
 int
 net_queue_oldest(struct netd *nd, char *name, size_t namelen, char **text, size_t *len)
 {
-	struct queue_scan qs = { .order_id = 0 };
+	struct queue_scan qs;
 	char p[CONF_PATH_MAX + 96];
 
-	if (queue_scan(nd, &qs) == -1 || qs.oldest[0] == '\0')
-		return -1;
-	gwe_strlcpy(name, qs.oldest, namelen);
-	snprintf(p, sizeof(p), "%s/queue/%s", nd->dir, qs.oldest);
-	return gwe_read_file(p, IPC_OUTPUT_MAX + 1024, text, len);
+	for (;;) {
+		memset(&qs, 0, sizeof(qs));
+		if (queue_scan(nd, &qs) == -1 || qs.oldest[0] == '\0')
+			return -1;
+		gwe_strlcpy(name, qs.oldest, namelen);
+		snprintf(p, sizeof(p), "%s/queue/%s", nd->dir, qs.oldest);
+		if (gwe_read_file(p, IPC_OUTPUT_MAX + 1024, text, len) == 0)
+			return 0;
+		/* Unreadable, it would hold back every entry after it. */
+		log_warn("fetch_status entry unreadable, set aside path=%s", p);
+		if (net_queue_setaside(nd, qs.oldest) == -1)
+			return -1;
+	}
 }
 
 int

@@ -150,9 +150,13 @@ static void
 on_apps_end(struct netd *nd, struct ipc_msg *m, struct vwait *w)
 {
 	(void)nd;
-	(void)m;
-	if (w->apps != NULL)
-		w->done = 1;
+	if (w->apps == NULL)
+		return;
+	/* Past NET_APPS_MAX the list is cut short: say so rather than report less. */
+	if (m->u.apps_end.count != w->apps->n)
+		log_warnx("installed apps list incomplete announced=%u kept=%zu max=%d",
+		    m->u.apps_end.count, w->apps->n, NET_APPS_MAX);
+	w->done = 1;
 }
 
 static void
