@@ -28,21 +28,30 @@ lib = $(shell pkg-config --libs $(1))
 O	?= build
 
 # ---- objects, grouped by where they live ----------------------------------
-objs	= $(patsubst %.c,%.o,$(sort $(wildcard $(1))))
+# Every program names each object it links: a new file joins a program only
+# when it is added here (docs/architecture.md, "Layout").
 COMMON	= common/log.o common/config.o common/daemon.o common/priv.o \
 	  common/safefile.o common/util.o
 IPC	= ipc/ipc_msg.o ipc/ipc_sock.o ipc/ipc_memfd.o
-SIG	= common/vfy_name.o common/vfy_sig.o
-VFYLIB	= $(call objs,daemons/verifyd/vfy_*.c policy/seccomp_verifyd.c)
+# verify/: the verification library.  The installer links SIG only.
+SIG	= verify/vfy_name.o verify/vfy_sig.o
+VFYLIB	= verify/vfy_archive.o verify/vfy_check.o verify/vfy_sandbox.o \
+	  verify/vfy_seccomp.o $(SIG)
 
-NETD_OBJS = daemons/netd/netd.o $(call objs,daemons/netd/net_*.c policy/seccomp_netd.c) \
-	    $(COMMON) $(IPC) common/vfy_name.o
-VFYD_OBJS = daemons/verifyd/verifyd.o $(VFYLIB) $(SIG) $(COMMON) $(IPC)
+NETD_OBJS = daemons/netd/netd.o daemons/netd/net_backoff.o \
+	    daemons/netd/net_checkin.o daemons/netd/net_ctl.o daemons/netd/net_dl.o \
+	    daemons/netd/net_http.o daemons/netd/net_order.o daemons/netd/net_parse.o \
+	    daemons/netd/net_report.o daemons/netd/net_sandbox.o \
+	    daemons/netd/net_seccomp.o daemons/netd/net_state.o daemons/netd/net_vfy.o \
+	    $(COMMON) $(IPC) verify/vfy_name.o
+VFYD_OBJS = daemons/verifyd/verifyd.o $(VFYLIB) $(COMMON) $(IPC)
 # The root-owned installer: keep this list short (docs/trusted-surface.md).
-# It stays root, so it does without the privilege drop.
-INSD_OBJS = daemons/installd/installd.o $(call objs,daemons/installd/ins_*.c) \
+# It stays root, so it does without the privilege drop (common/priv.o).
+INSD_OBJS = daemons/installd/installd.o daemons/installd/ins_check.o \
+	    daemons/installd/ins_extract.o daemons/installd/ins_run.o \
+	    daemons/installd/ins_state.o \
 	    $(SIG) $(filter-out common/priv.o,$(COMMON)) $(IPC)
-GWE_OBJS  = daemons/gwe/gwe.o $(call objs,daemons/gwe/cli_*.c) $(VFYLIB) $(SIG) \
+GWE_OBJS  = cli/gwe.o cli/cli_check.o cli/cli_conf.o cli/cli_ctl.o $(VFYLIB) \
 	    $(COMMON) $(IPC)
 
 NETD_LIBS = $(call lib,libcurl json-c libseccomp)
@@ -56,8 +65,9 @@ GWE_LIBS  = $(call lib,libarchive libsodium libseccomp inih)
 COMMON_LIBS = $(call lib,inih)
 
 # Everything without a main(), for unit tests and fuzz targets.
-LIB_SRCS = $(wildcard common/*.c ipc/*.c policy/*.c daemons/verifyd/vfy_*.c \
-	   daemons/installd/ins_*.c daemons/netd/net_*.c daemons/gwe/cli_*.c)
+# Only the unit tests collect files by pattern.
+LIB_SRCS = $(wildcard common/*.c ipc/*.c verify/*.c daemons/installd/ins_*.c \
+	   daemons/netd/net_*.c cli/cli_*.c)
 LIB_OBJS = $(patsubst %.c,%.o,$(sort $(LIB_SRCS)))
 ALL_LIBS = $(call lib,$(PKGS))
 
@@ -160,7 +170,7 @@ check-hostile: deps
 	@GWE_BUILD=$(CURDIR)/$(O) timeout 600 bash tests/hostile/hostile-platform.sh
 
 # Crash injection: SIGKILL of each daemon in each phase of an install, then
-# DESIGN invariant 5 and section 3 checked (tests/faults/check-faults.sh;
+# docs/design.md invariant 5 and section 3 checked (tests/faults/check-faults.sh;
 # FAULT_SEED, FAULT_KILLS, FAULT_PHASES, FAULT_BG).  About 2.5 min on 2 cores.
 check-faults: deps
 	$(MAKE) all

@@ -1,5 +1,7 @@
 /*
- * The configuration file (DESIGN section 8).  One table lists every key
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * The configuration file (docs/design.md section 8).  One table lists every key
  * we own, its type, its range and where it goes; the inih callback looks
  * the key up and refuses anything unknown or out of range with a message
  * naming file, line and key.

@@ -1,5 +1,7 @@
 /*
- * The one INI configuration file (DESIGN section 8), read through inih.
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * The one INI configuration file (docs/design.md section 8), read through inih.
  * Every daemon and the CLI load it with config_load(); an unknown key in a
  * section we own is an error naming file, line and key; foreign sections
  * are ignored.
@@ -10,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../policy/limits.h"
+#include "limits.h"
 
 #define GWE_CONF_DEFAULT	"/etc/gwe/gwe.conf"
 #define CONF_STR_MAX		256

@@ -1,3 +1,4 @@
+/* Runs as root: compiled into gwe-installd (docs/trusted-surface.md). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,7 @@
-/* What every gwe program does first: its command line, its config, its log. */
+/*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ * What every gwe program does first: its command line, its config, its log.
+ */
 #ifndef GWE_DAEMON_H
 #define GWE_DAEMON_H
 

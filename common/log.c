@@ -1,4 +1,6 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * Logging: syslog with the process's own ident, and stderr when in the
  * foreground.  openlog() uses LOG_NDELAY so the syslog socket is open
  * before the process chroots or applies its seccomp filter.

@@ -1,4 +1,6 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * Logging in the style of OpenBSD's log.c: syslog with the process's own
  * ident, plus stderr when running in the foreground.  One event a line:
  * a short message followed by key=value details.

@@ -1,4 +1,7 @@
-/* Crash-safe file writes: a reader sees the old content or the new, never a mix. */
+/*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ * Crash-safe file writes: a reader sees the old content or the new, never a mix.
+ */
 #ifndef GWE_SAFEFILE_H
 #define GWE_SAFEFILE_H
 

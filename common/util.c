@@ -1,3 +1,4 @@
+/* Runs as root: compiled into gwe-installd (docs/trusted-surface.md). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

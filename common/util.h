@@ -1,4 +1,7 @@
-/* Small helpers shared by every process. */
+/*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ * Small helpers shared by every process.
+ */
 #ifndef GWE_UTIL_H
 #define GWE_UTIL_H
 

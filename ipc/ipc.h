@@ -1,5 +1,7 @@
 /*
- * The wire protocol between gwe's processes (DESIGN invariant 4).
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * The wire protocol between gwe's processes (docs/design.md invariant 4).
  *
  * Every message is one SOCK_SEQPACKET record: a 16-byte header and a
  * payload whose length is exact for its type (or, for the few types that

@@ -1,6 +1,8 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * Sealed memfds: how a tarball crosses from one process to the next
- * (DESIGN invariant 1).  A memfd is always opened read-write, so the test
+ * (docs/design.md invariant 1).  A memfd is always opened read-write, so the test
  * of trust is its seals, and it is read only with pread: the file offset
  * is shared with the sender.
  */

@@ -1,4 +1,6 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * The message table and the codec that walks it.  Encoding and decoding
  * are field by field with explicit little-endian byte order; the decoder
  * checks the exact length before it reads a byte of payload and never

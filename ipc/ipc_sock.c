@@ -1,4 +1,6 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * Unix-domain SOCK_SEQPACKET transport: one message is one record, so a
  * short or long read is visible as such.  fds travel with SCM_RIGHTS;
  * a truncated control message or record is fatal for the connection and
@@ -127,7 +129,7 @@ ipc_connect_as(const char *path, uid_t euid, gid_t egid)
 		return -1;
 	/*
 	 * The kernel records the credentials at connect(): while still root,
-	 * take on the service identity for that one call (DESIGN invariant 3).
+	 * take on the service identity for that one call (docs/design.md invariant 3).
 	 */
 	if (geteuid() == 0 && euid != 0) {
 		if (setegid(egid) == -1 || seteuid(euid) == -1) {

@@ -1,11 +1,13 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * The installer's own checks of an INSTALL_REQ, before any byte of the
- * archive is parsed here (DESIGN invariants 1, 2): the seals, the name,
+ * archive is parsed here (docs/design.md invariants 1, 2): the seals, the name,
  * the signature over the exact bytes in the memfd, the digest the
  * verifier saw, and the downgrade rule.  Nothing the verifier says is
  * taken on trust except what these checks confirm.
  */
-#include "../../common/vfy_name.h"
+#include "../../verify/vfy_name.h"
 #include "installd.h"
 
 int

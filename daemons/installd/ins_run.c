@@ -1,4 +1,6 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * install.sh runs in its own session and group, from the staging dir, with stdin
  * /dev/null, stdout and stderr on one socket, no other fd, a fixed environment.
  * We stop when it exits (its pidfd says so), not at the socket's EOF, which a

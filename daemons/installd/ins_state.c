@@ -1,4 +1,6 @@
 /*
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
  * The installer's state, under state_dir/installd (root, 0700), every file written
  * with safe_write so a crash leaves the old file or the new one.  Each is
  * "key=value" lines, the keys of one table below in its order:

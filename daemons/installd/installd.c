@@ -1,5 +1,7 @@
 /*
- * gwe-installd: the small root-owned installer (DESIGN section 2).  It
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * gwe-installd: the small root-owned installer (docs/design.md section 2).  It
  * serves the verifier's uid only, one connection and one install at a
  * time: an install runs to its end before the next message is read, so
  * every message arrives in the one idle state and the handler table is

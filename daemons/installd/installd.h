@@ -1,5 +1,7 @@
 /*
- * gwe-installd: the root-owned installer (DESIGN section 2).  It takes
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * gwe-installd: the root-owned installer (docs/design.md section 2).  It takes
  * one message type that does work, INSTALL_REQ from the verifier, checks
  * it again on its own, extracts, runs install.sh and keeps the result on
  * disk until it is acknowledged.
@@ -24,7 +26,7 @@
 #include "../../common/config.h"
 #include "../../common/log.h"
 #include "../../common/util.h"
-#include "../../common/vfy_sig.h"
+#include "../../verify/vfy_sig.h"
 #include "../../ipc/ipc.h"
 
 struct ins_ctx {

@@ -1,5 +1,5 @@
 /*
- * Backoff after failed check-ins (DESIGN section 3): exponential with
+ * Backoff after failed check-ins (docs/design.md section 3): exponential with
  * jitter, never longer than update_interval.
  */
 #ifndef GWE_NET_BACKOFF_H

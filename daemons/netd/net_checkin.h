@@ -1,5 +1,5 @@
 /*
- * The check-in cycle (DESIGN section 3): activation, reports, the alias
+ * The check-in cycle (docs/design.md section 3): activation, reports, the alias
  * read, update_interval, engine_fetch, and the fetch_status queue.
  */
 #ifndef GWE_NET_CHECKIN_H

@@ -10,7 +10,7 @@
 
 #include "../../common/log.h"
 #include "../../common/util.h"
-#include "../../common/vfy_name.h"
+#include "../../verify/vfy_name.h"
 #include "net_checkin.h"
 #include "net_ctl.h"
 #include "net_report.h"

@@ -1,5 +1,5 @@
 /*
- * The install order journal (DESIGN section 3, steps 5 and 6): the order
+ * The install order journal (docs/design.md section 3, steps 5 and 6): the order
  * is on disk before the alias is cleared, each entry's result is queued
  * before the next entry starts, and the order leaves the disk only when
  * every entry has a result queued.

@@ -1,5 +1,5 @@
 /*
- * gwe-netd's parsers for what the platform sends (DESIGN sections 3-5).
+ * gwe-netd's parsers for what the platform sends (docs/design.md sections 3-5).
  * Pure functions: no I/O, no globals, every input treated as hostile.
  * Each returns 0 on success or -1 with a short reason ("bad percent-encoding
  * at byte 12") that the caller logs or writes to fetch_status.
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../../common/vfy_name.h"
+#include "../../verify/vfy_name.h"
 
 #define NET_REASON_MAX		256
 #define NET_CIK_LEN		40

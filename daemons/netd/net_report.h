@@ -1,5 +1,5 @@
 /*
- * The reports gwe-netd writes (DESIGN section 5): device_info, usage_report
+ * The reports gwe-netd writes (docs/design.md section 5): device_info, usage_report
  * and engine_report, built without running any program.  Each comes with
  * a fingerprint of the part that matters, so an unchanged report is not
  * written again until a day has passed.

@@ -14,7 +14,7 @@
 
 #include "../../common/log.h"
 #include "../../common/priv.h"
-#include "../../policy/seccomp_netd.h"
+#include "net_seccomp.h"
 #include "net_sandbox.h"
 
 #ifndef LANDLOCK_ACCESS_FS_MAKE_BLOCK
@@ -106,7 +106,7 @@ net_sandbox(const char *writable, uid_t uid, gid_t gid)
 		fatalx("landlock failed reason=\"%s\"", err);
 	if (abi == 0)
 		log_warnx("landlock unavailable: filesystem writes not confined");
-	if (seccomp_netd_apply(priv_under_asan(), err, sizeof(err)) == -1)
+	if (net_seccomp_apply(priv_under_asan(), err, sizeof(err)) == -1)
 		fatalx("seccomp failed reason=\"%s\"", err);
 	log_info("sandbox on uid=%u gid=%u landlock_abi=%d seccomp=%s writable=%s",
 	    (unsigned)uid, (unsigned)gid, abi, priv_under_asan() ? "log" : "kill", writable);

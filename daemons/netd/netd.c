@@ -1,5 +1,5 @@
 /*
- * gwe-netd: the unprivileged network process (DESIGN sections 2 and 3).
+ * gwe-netd: the unprivileged network process (docs/design.md sections 2 and 3).
  * Start as root, open what is needed, drop into the sandbox, then loop:
  * check in every update_interval seconds (backing off on errors) and
  * serve the control socket in between.

@@ -1,5 +1,5 @@
 /*
- * gwe-verifyd: the verifier (DESIGN section 2).
+ * gwe-verifyd: the verifier (docs/design.md section 2).
  *
  * Starts as root only to open what it will need: the trusted keys, its
  * listening socket (run_dir/verifyd.sock, 0600, owned by net_user, so
@@ -18,7 +18,7 @@
  * connect at all, and a netd that restarted must not be locked out by a
  * dead connection its previous life left behind.
  *
- * Who keeps which result (DESIGN section 3): results of installs are kept
+ * Who keeps which result (docs/design.md section 3): results of installs are kept
  * by the installer until netd's ACK, relayed through here.  A refusal made
  * here is sent to netd at once and not kept: if netd goes away before it
  * reads it, netd still has the order entry in its journal and sends the
@@ -39,10 +39,10 @@
 #include "../../common/config.h"
 #include "../../common/daemon.h"
 #include "../../common/log.h"
-#include "../../common/vfy_sig.h"
+#include "../../verify/vfy_sig.h"
 #include "../../ipc/ipc.h"
-#include "vfy_check.h"
-#include "vfy_sandbox.h"
+#include "../../verify/vfy_check.h"
+#include "../../verify/vfy_sandbox.h"
 
 #define VFYD_SOCK		"verifyd.sock"
 #define INSD_SOCK		"installd.sock"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# make check-faults: crash injection (DESIGN section 2, invariant 5; section 3).
+# make check-faults: crash injection (docs/design.md section 2, invariant 5; section 3).
 #
 # Install orders run through the real three daemons and the test platform;
 # in each round one daemon is killed with SIGKILL in one named phase:

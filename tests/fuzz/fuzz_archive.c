@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../daemons/verifyd/vfy_archive.h"
+#include "../../verify/vfy_archive.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/vfy_sig.h"
+#include "../../verify/vfy_sig.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/vfy_name.h"
+#include "../../verify/vfy_name.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "../../common/util.h"
-#include "../../common/vfy_name.h"
-#include "../../common/vfy_sig.h"
+#include "../../verify/vfy_name.h"
+#include "../../verify/vfy_sig.h"
 #include "../../ipc/ipc.h"
 
 static struct ipc_msg msg;

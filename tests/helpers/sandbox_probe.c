@@ -19,7 +19,7 @@
 
 #include "../../common/log.h"
 #include "../../common/util.h"
-#include "../../daemons/verifyd/vfy_sandbox.h"
+#include "../../verify/vfy_sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define PROBE_ASAN	1

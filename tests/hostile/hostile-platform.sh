@@ -475,7 +475,7 @@ check "both outcomes seen and no control-socket error ($flap_okn ok, $flap_fail 
 check "open fds unchanged over check-ins 100..300 ($FD0 -> $FD1)" test "$FD0" = "$FD1"
 check "VmRSS grew by <= 256 KiB over check-ins 100..300 ($RSS0 -> $RSS1 KiB)" test "$((RSS1 - RSS0))" -le 256
 check "the 300 check-ins took < 300 s ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -lt 300
-# A failed check-in backs off (DESIGN.md section 3, step 7), whoever asked
+# A failed check-in backs off (docs/design.md section 3, step 7), whoever asked
 # for it: the next try must not be a whole update_interval (3600 s) away.
 admin misbehave '{"kind":"status","path":"^/onep","code":503,"count":1}'
 timeout 60 "$GWE" -f "$T/e/gwe.conf" --once > /dev/null 2>&1

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The gwe CLI through the real build/gwe binary (DESIGN section 9).
+# The gwe CLI through the real build/gwe binary (docs/design.md section 9).
 # Part 1, any user: --help and --version of all four programs, every --set
 # flag on a temp config (value in place, comments and foreign sections kept
 # byte for byte), -P, -t's refusals and netd's stored interval, -C, -g.

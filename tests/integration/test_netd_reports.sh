@@ -1,5 +1,5 @@
 #!/bin/sh
-# device_info and usage_report have the shape of DESIGN section 5, read
+# device_info and usage_report have the shape of docs/design.md section 5, read
 # back from what the platform stored and parsed with python3's json:
 #   device_info: uname, df, free (text shaped as those commands print) and
 #                ipaddrs (a list);

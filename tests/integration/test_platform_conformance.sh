@@ -1,5 +1,5 @@
 #!/bin/bash
-# Conformance test of the test platform (tests/platform/gwe_platform.py) against DESIGN.md section 4,
+# Conformance test of the test platform (tests/platform/gwe_platform.py) against docs/design.md section 4,
 # driven with the curl CLI.  Every row of the section 4 table, the vendor-side upload, the request
 # log, keep-alive, and each misbehaviour as curl sees it.  Prints TAP; talks only to 127.0.0.1;
 # every curl is bounded by --max-time; the servers are stopped by the EXIT trap.

@@ -8,7 +8,7 @@ Python 3 standard library only.  Two listeners, both on 127.0.0.1:
   * the admin port (plain HTTP, JSON), through which a test or the demo sets the platform up,
     inspects what the engine did, and turns misbehaviours on.
 
-Platform API (DESIGN.md section 4).  Device requests authenticate with `X-Exosite-CIK: <device cik>`.
+Platform API (docs/design.md section 4).  Device requests authenticate with `X-Exosite-CIK: <device cik>`.
 
   GET  /onep:v1/stack/alias?a&b           read: 200 `a=v1&b=v2` (form-urlencoded, aliases never
                                           written are left out; one written empty, e.g. cleared by

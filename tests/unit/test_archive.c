@@ -1,5 +1,5 @@
 /*
- * vfy_archive_check_fd: the archive policy of DESIGN section 6.  Every
+ * vfy_archive_check_fd: the archive policy of docs/design.md section 6.  Every
  * tarball is generated here (targen.h) into a sealed memfd.
  */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <inttypes.h>
 #include <time.h>
 
-#include "../../daemons/verifyd/vfy_archive.h"
+#include "../../verify/vfy_archive.h"
 #include "targen.h"
 
 #define PAX	ARCHIVE_FORMAT_TAR_PAX_RESTRICTED

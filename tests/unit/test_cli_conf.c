@@ -20,7 +20,7 @@
 #include "../../common/config.h"
 #include "../../common/log.h"
 #include "../../common/util.h"
-#include "../../daemons/gwe/cli_conf.h"
+#include "../../cli/cli_conf.h"
 
 #define CIK_A	"0123456789abcdef0123456789abcdef01234567"
 #define CIK_B	"fedcba9876543210fedcba9876543210fedcba98"

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "../../common/log.h"
-#include "../../daemons/gwe/cli_ctl.h"
+#include "../../cli/cli_ctl.h"
 #include "../../ipc/ipc.h"
 
 static char *

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "../../common/vfy_name.h"
+#include "../../verify/vfy_name.h"
 
 struct good {
 	const char	*name;

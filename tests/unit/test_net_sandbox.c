@@ -21,7 +21,7 @@
 
 #include "../../common/priv.h"
 #include "../../daemons/netd/net_sandbox.h"
-#include "../../policy/seccomp_netd.h"
+#include "../../daemons/netd/net_seccomp.h"
 
 /* Run fn in a child under the filter; return its wait status. */
 static int
@@ -32,7 +32,7 @@ in_filter(int (*fn)(void))
 	int st;
 
 	if ((pid = fork()) == 0) {
-		if (priv_no_new_privs() == -1 || seccomp_netd_apply(0, err, sizeof(err)) == -1)
+		if (priv_no_new_privs() == -1 || net_seccomp_apply(0, err, sizeof(err)) == -1)
 			_exit(100);
 		_exit(fn());
 	}

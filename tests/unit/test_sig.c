@@ -22,7 +22,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "../../common/vfy_sig.h"
+#include "../../verify/vfy_sig.h"
 
 #define FILE_NAME	"app.v1.2.tar.gz"
 #define FILE_SIZE	(200 * 1024 + 17)	/* several 64 KiB chunks */

@@ -1,5 +1,5 @@
 /*
- * gwe status [--json], gwe --once, gwe --install-apps FILE... (DESIGN
+ * gwe status [--json], gwe --once, gwe --install-apps FILE... (docs/design.md
  * section 9): requests to gwe-netd over run_dir/netd.sock, which serves
  * root peers only.  One connection per request, a time-out on every wait.
  *
@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/config.h"
-#include "../../common/log.h"
-#include "../../common/util.h"
-#include "../../ipc/ipc.h"
+#include "../common/config.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../ipc/ipc.h"
 #include "cli_ctl.h"
 
 #define APPS_MAX	4096	/* more entries than this: the answer is refused */

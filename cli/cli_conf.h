@@ -1,6 +1,6 @@
 /*
  * The configuration edits behind the gwe CLI's Gateway-Engine-compatible
- * flags (DESIGN sections 8 and 9): -c -r -m -P -u -i -l -d -t -a set a key,
+ * flags (docs/design.md sections 8 and 9): -c -r -m -P -u -i -l -d -t -a set a key,
  * -g prints the [device] section, -C prints the CIK in use.
  *
  * An edit changes the INI text in place: the value on the key's line is
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../../common/config.h"
+#include "../common/config.h"
 
 /* Mode of a configuration file that cli_conf_set has to create. */
 #define CLI_CONF_NEW_MODE	0600

@@ -13,6 +13,6 @@
  * instead of kill (only under a sanitizer, whose runtime needs more).
  * Returns 0 or -1 with the reason in err.
  */
-int	seccomp_netd_apply(int relaxed, char *err, size_t errlen);
+int	net_seccomp_apply(int relaxed, char *err, size_t errlen);
 
 #endif

@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../../common/vfy_name.h"
-#include "../../common/vfy_sig.h"
-#include "../../policy/limits.h"
+#include "vfy_name.h"
+#include "vfy_sig.h"
+#include "../common/limits.h"
 #include "vfy_archive.h"
 
 struct vfy_check_req {

@@ -1,5 +1,7 @@
 /*
- * minisign signatures (DESIGN section 7): Ed25519 over the BLAKE2b-512
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * minisign signatures (docs/design.md section 7): Ed25519 over the BLAKE2b-512
  * of the file (algorithm "ED"), with a global signature over the
  * signature and the trusted comment.  Legacy "Ed" is refused.  The text
  * formats are parsed here with exact lengths; the crypto is libsodium's.

@@ -1,5 +1,5 @@
 /*
- * gwe: the operator's command line (DESIGN section 9).  This file only
+ * gwe: the operator's command line (docs/design.md section 9).  This file only
  * parses flags and dispatches; each job lives in a cli_*.c of its own:
  * cli_conf.c (the --set flags, -C, -g), cli_check.c (-z), cli_ctl.c
  * (status, -o, -I: requests to gwe-netd).
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/config.h"
-#include "../../common/log.h"
-#include "../../common/util.h"
+#include "../common/config.h"
+#include "../common/log.h"
+#include "../common/util.h"
 #include "cli_check.h"
 #include "cli_conf.h"
 #include "cli_ctl.h"

@@ -1,5 +1,5 @@
 /*
- * The verifier's sandbox (DESIGN section 2): no network (a fresh network
+ * The verifier's sandbox (docs/design.md section 2): no network (a fresh network
  * namespace with nothing in it), no filesystem (chroot to an empty
  * root-owned directory), no root (priv_drop), tight rlimits, and a
  * seccomp allow-list that kills on anything else.  The order matters:
@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/log.h"
-#include "../../common/priv.h"
-#include "../../policy/seccomp_verifyd.h"
+#include "../common/log.h"
+#include "../common/priv.h"
+#include "vfy_seccomp.h"
 #include "vfy_sandbox.h"
 
 /* Present only in sanitizer runtimes. */
@@ -45,7 +45,7 @@ sb_fail(char *err, size_t errlen, const char *what, const char *detail)
 static void
 sb_sanitizer_prep(void)
 {
-	if (!seccomp_verifyd_sanitized())
+	if (!vfy_seccomp_sanitized())
 		return;
 	if (__lsan_do_leak_check != NULL) {
 		__lsan_do_leak_check();
@@ -141,7 +141,7 @@ sb_rlimits(char *err, size_t errlen)
 		log_info("sandbox rlimit_fsize skipped reason=\"stderr is a regular file\"");
 	else if (sb_setlimit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err, errlen) == -1)
 		return -1;
-	if (seccomp_verifyd_sanitized())
+	if (vfy_seccomp_sanitized())
 		log_info("sandbox rlimit_as skipped reason=sanitizer");
 	else if (sb_setlimit(RLIMIT_AS, (rlim_t)VFY_SANDBOX_AS, "RLIMIT_AS", err, errlen) == -1)
 		return -1;
@@ -173,7 +173,7 @@ vfy_sandbox_apply(uid_t uid, gid_t gid, const char *empty_root, char *err,
 	/* Only now: as root RLIMIT_NPROC is not enforced, and no fork is needed after. */
 	if (sb_setlimit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err, errlen) == -1)
 		return -1;
-	if (seccomp_verifyd_apply(why, sizeof(why)) == -1)
+	if (vfy_seccomp_apply(why, sizeof(why)) == -1)
 		return sb_fail(err, errlen, "filter", why);
 	log_debug("sandbox on uid=%u gid=%u root=%s netns=new seccomp=on",
 	    (unsigned)uid, (unsigned)gid, empty_root);
@@ -190,7 +190,7 @@ vfy_sandbox_apply_unprivileged(char *err, size_t errlen)
 		return -1;
 	if (priv_no_new_privs() == -1)
 		return sb_fail(err, errlen, "no_new_privs", strerror(errno));
-	if (seccomp_verifyd_apply(why, sizeof(why)) == -1)
+	if (vfy_seccomp_apply(why, sizeof(why)) == -1)
 		return sb_fail(err, errlen, "filter", why);
 	log_debug("sandbox on unprivileged=1 seccomp=on");
 	return 0;

@@ -1,5 +1,7 @@
 /*
- * minisign public keys and signatures (DESIGN section 7).
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * minisign public keys and signatures (docs/design.md section 7).
  *
  * Public key file:
  *	untrusted comment: <text>\n
@@ -29,7 +31,7 @@
 
 #include <sodium.h>
 
-#include "util.h"
+#include "../common/util.h"
 #include "vfy_sig.h"
 
 #define ALG_LEN		2

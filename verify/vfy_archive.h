@@ -1,5 +1,5 @@
 /*
- * The archive policy (DESIGN section 6), applied by streaming the archive
+ * The archive policy (docs/design.md section 6), applied by streaming the archive
  * through libarchive without extracting anything.  Run only after the
  * signature checked out, and only inside the verifier's sandbox.
  */
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../policy/limits.h"
+#include "../common/limits.h"
 
 struct vfy_archive_stats {
 	uint64_t entries;		/* entries read */

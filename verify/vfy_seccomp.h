@@ -12,8 +12,8 @@
  * Load the filter.  no_new_privs must already be set (priv_drop does it).
  * Returns 0, or -1 with the reason in err.
  */
-int	seccomp_verifyd_apply(char *err, size_t errlen);
+int	vfy_seccomp_apply(char *err, size_t errlen);
 /* 1 when built with or running under AddressSanitizer (the filter is wider). */
-int	seccomp_verifyd_sanitized(void);
+int	vfy_seccomp_sanitized(void);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * One verification, in the order DESIGN invariant 2 demands: the name
+ * One verification, in the order docs/design.md invariant 2 demands: the name
  * first (it is about to appear in logs and in the installer's paths),
  * then the signature over the exact bytes, and only then the archive
  * parser.  The first refusal wins and names its stage.
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../common/vfy_name.h"
-#include "../../common/vfy_sig.h"
+#include "vfy_name.h"
+#include "vfy_sig.h"
 #include "vfy_archive.h"
 #include "vfy_check.h"
 

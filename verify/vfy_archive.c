@@ -1,5 +1,5 @@
 /*
- * The archive policy (DESIGN section 6): stream a gzip'd tar through
+ * The archive policy (docs/design.md section 6): stream a gzip'd tar through
  * libarchive, look at every entry and every byte, extract nothing.
  *
  * Two libarchive readers are stacked:
@@ -39,7 +39,7 @@
  * be converted to the current locale, or a malformed pax record) is a
  * refusal too.
  *
- * Also refused, beyond the letter of DESIGN section 6 ("everything else is
+ * Also refused, beyond the letter of docs/design.md section 6 ("everything else is
  * refused"): sparse entries (their holes unpack to zeros nobody stored),
  * xattrs in the security., trusted. and system. namespaces (security.capability
  * is as good as a setuid bit), a non-directory entry for the top ("./"),

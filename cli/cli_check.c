@@ -1,5 +1,5 @@
 /*
- * gwe --check-tarball FILE [--sig SIG] [--pubkey KEY] (DESIGN section 9).
+ * gwe --check-tarball FILE [--sig SIG] [--pubkey KEY] (docs/design.md section 9).
  *
  * The check is the daemon's own (vfy_check) in the daemon's own sandbox
  * (vfy_sandbox_apply): a forked child opens the tarball, reads the
@@ -26,12 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/config.h"
-#include "../../common/log.h"
-#include "../../common/util.h"
-#include "../../common/vfy_sig.h"
-#include "../verifyd/vfy_check.h"
-#include "../verifyd/vfy_sandbox.h"
+#include "../common/config.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../verify/vfy_sig.h"
+#include "../verify/vfy_check.h"
+#include "../verify/vfy_sandbox.h"
 #include "cli_check.h"
 #include "cli_ctl.h"
 

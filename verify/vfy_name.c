@@ -1,5 +1,7 @@
 /*
- * Tarball names and versions (DESIGN section 6).
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * Tarball names and versions (docs/design.md section 6).
  *
  *   <APP>.v<VERSION>.tar.gz
  *
@@ -11,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "../common/util.h"
 #include "vfy_name.h"
 
 #define TGZ_SUFFIX	".tar.gz"

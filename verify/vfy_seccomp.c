@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "../common/priv.h"
-#include "seccomp_verifyd.h"
+#include "vfy_seccomp.h"
 
 /* Unconditionally allowed: I/O on fds we already hold, memory, time, exit. */
 static const int sc_plain[] = {
@@ -92,7 +92,7 @@ static const int sc_sanitizer[] = {
 static const int fcntl_cmds[] = { F_GET_SEALS, F_GETFD, F_SETFD, F_GETFL };
 
 int
-seccomp_verifyd_sanitized(void)
+vfy_seccomp_sanitized(void)
 {
 	return priv_under_asan();
 }
@@ -182,10 +182,10 @@ add_narrow(scmp_filter_ctx ctx, int sanitized, char *err, size_t errlen)
 }
 
 int
-seccomp_verifyd_apply(char *err, size_t errlen)
+vfy_seccomp_apply(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
-	int sanitized = seccomp_verifyd_sanitized();
+	int sanitized = vfy_seccomp_sanitized();
 	int rc;
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {

@@ -1,5 +1,7 @@
 /*
- * Default limits for untrusted input (DESIGN section 6).  Every value here
+ * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
+ *
+ * Default limits for untrusted input (docs/design.md section 6).  Every value here
  * can be overridden in the [limits] section of the configuration; these are
  * the values an operator gets without writing anything.
  */

@@ -1,5 +1,5 @@
 /*
- * gwe's configuration edits (DESIGN sections 8 and 9).
+ * gwe's configuration edits (docs/design.md sections 8 and 9).
  *
  * The file is edited as text, not rewritten from a parsed form, so an
  * operator's comments, blank lines, key order and foreign sections (a
@@ -33,10 +33,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../common/config.h"
-#include "../../common/log.h"
-#include "../../common/safefile.h"
-#include "../../common/util.h"
+#include "../common/config.h"
+#include "../common/log.h"
+#include "../common/safefile.h"
+#include "../common/util.h"
 #include "cli_conf.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)

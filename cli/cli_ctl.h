@@ -1,6 +1,6 @@
 /*
  * The gwe CLI's commands that talk to gwe-netd over its control socket
- * run_dir/netd.sock (DESIGN section 9; docs/protocol.md): gwe status
+ * run_dir/netd.sock (docs/design.md section 9; docs/protocol.md): gwe status
  * [--json], gwe --once, gwe --install-apps FILE...
  *
  * Every wait on the socket has a time-out.  Text that came from outside

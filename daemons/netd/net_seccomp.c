@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <termios.h>
 
-#include "seccomp_netd.h"
+#include "net_seccomp.h"
 
 static const int netd_allowed[] = {
 	/* memory */
@@ -82,7 +82,7 @@ add_rules(scmp_filter_ctx ctx)
 }
 
 int
-seccomp_netd_apply(int relaxed, char *err, size_t errlen)
+net_seccomp_apply(int relaxed, char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
 	int rc;
