@@ -31,28 +31,33 @@ O	?= build
 # Every program names each object it links: a new file joins a program only
 # when it is added here (docs/architecture.md, "Layout").
 COMMON	= common/log.o common/config.o common/daemon.o common/priv.o \
-	  common/safefile.o common/util.o
+	  common/safefile.o common/util.o common/text.o
 IPC	= ipc/ipc_msg.o ipc/ipc_sock.o ipc/ipc_memfd.o
+# What only a sender needs: connecting, making memfds, filling fields (not in gwe-installd).
+IPC_SEND = ipc/ipc_connect.o ipc/ipc_memfd_copy.o ipc/ipc_sender.o
 # verify/: the verification library.  The installer links SIG only.
 SIG	= verify/vfy_name.o verify/vfy_sig.o
 VFYLIB	= verify/vfy_archive.o verify/vfy_check.o verify/vfy_sandbox.o \
-	  verify/vfy_seccomp.o $(SIG)
+	  verify/vfy_seccomp.o common/gwe_seccomp.o verify/vfy_sig_file.o $(SIG)
 
 NETD_OBJS = daemons/netd/netd.o daemons/netd/net_backoff.o \
 	    daemons/netd/net_checkin.o daemons/netd/net_ctl.o daemons/netd/net_dl.o \
 	    daemons/netd/net_http.o daemons/netd/net_order.o daemons/netd/net_parse.o \
 	    daemons/netd/net_report.o daemons/netd/net_sandbox.o \
 	    daemons/netd/net_seccomp.o daemons/netd/net_state.o daemons/netd/net_vfy.o \
-	    $(COMMON) $(IPC) verify/vfy_name.o
-VFYD_OBJS = daemons/verifyd/verifyd.o $(VFYLIB) $(COMMON) $(IPC)
+	    common/gwe_seccomp.o \
+	    $(COMMON) $(IPC) verify/vfy_name.o common/buf.o $(IPC_SEND)
+VFYD_OBJS = daemons/verifyd/verifyd.o daemons/verifyd/vfyd_route.o $(VFYLIB) \
+	    $(COMMON) $(IPC) $(IPC_SEND)
 # The root-owned installer: keep this list short (docs/trusted-surface.md).
 # It stays root, so it does without the privilege drop (common/priv.o).
 INSD_OBJS = daemons/installd/installd.o daemons/installd/ins_check.o \
 	    daemons/installd/ins_extract.o daemons/installd/ins_run.o \
-	    daemons/installd/ins_state.o \
+	    daemons/installd/ins_serve.o daemons/installd/ins_state.o \
 	    $(SIG) $(filter-out common/priv.o,$(COMMON)) $(IPC)
-GWE_OBJS  = cli/gwe.o cli/cli_check.o cli/cli_conf.o cli/cli_ctl.o $(VFYLIB) \
-	    $(COMMON) $(IPC)
+GWE_OBJS  = cli/gwe.o cli/cli_check.o cli/cli_conf.o cli/cli_ctl.o cli/cli_out.o \
+	    cli/cli_status.o $(VFYLIB) \
+	    $(COMMON) $(IPC) common/buf.o $(IPC_SEND)
 
 NETD_LIBS = $(call lib,libcurl json-c libseccomp)
 VFYD_LIBS = $(call lib,libarchive libsodium libseccomp inih)
@@ -67,7 +72,7 @@ COMMON_LIBS = $(call lib,inih)
 # Everything without a main(), for unit tests and fuzz targets.
 # Only the unit tests collect files by pattern.
 LIB_SRCS = $(wildcard common/*.c ipc/*.c verify/*.c daemons/installd/ins_*.c \
-	   daemons/netd/net_*.c cli/cli_*.c)
+	   daemons/netd/net_*.c daemons/verifyd/vfyd_*.c cli/cli_*.c)
 LIB_OBJS = $(patsubst %.c,%.o,$(sort $(LIB_SRCS)))
 ALL_LIBS = $(call lib,$(PKGS))
 
@@ -87,7 +92,8 @@ DEBS = build-essential pkg-config clang libclang-rt-14-dev \
        libcurl4-openssl-dev libjson-c-dev libarchive-dev libsodium-dev \
        libseccomp-dev libinih-dev libcmocka-dev \
        python3 openssl curl minisign iproute2 procps \
-       systemd mandoc man-db supervisor cppcheck clang-tidy valgrind strace
+       systemd mandoc man-db supervisor cppcheck clang-tidy valgrind strace \
+       universal-ctags
 
 deps:
 	@sh tests/deps.sh $(DEBS)
@@ -150,7 +156,7 @@ fuzz-smoke: fuzz
 
 # ---- analysis --------------------------------------------------------------
 # Static analysis: cppcheck and clang-tidy (.clang-tidy: the checks, and why
-# each disabled one is off) over common/ ipc/ policy/ daemons/; any finding fails.
+# each disabled one is off) over common/ ipc/ verify/ cli/ daemons/; any finding fails.
 analyze: deps
 	@sh tests/analyze.sh
 
@@ -226,4 +232,4 @@ demo: deps
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find build build-asan build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(O) build-fuzz -name '*.d' 2>/dev/null)

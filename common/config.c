@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * The configuration file (docs/design.md section 8).  One table lists every key
  * we own, its type, its range and where it goes; the inih callback looks
  * the key up and refuses anything unknown or out of range with a message
@@ -42,47 +41,47 @@ struct conf_key {
 	uint64_t	 min, max;	/* for numbers */
 };
 
-#define S(sec, k, t, f) { sec, #k, t, offsetof(struct gwe_config, f), \
-	sizeof(((struct gwe_config *)0)->f), 0, 0 }
-#define N(sec, k, f, lo, hi) { sec, #k, CT_U64, offsetof(struct gwe_config, f), \
-	sizeof(uint64_t), lo, hi }
-#define B(sec, k, t, f) { sec, #k, t, offsetof(struct gwe_config, f), \
-	sizeof(int), 0, 0 }
+/* A key is named as its field in struct gwe_config; a macro per section. */
+#define KEY(sec, k, f, t, lo, hi) { sec, #k, t, offsetof(struct gwe_config, f), \
+	sizeof(((struct gwe_config *)0)->f), lo, hi }
+#define DEV(k, t)	KEY("device", k, k, t, 0, 0)
+#define ENG(k, t)	KEY("engine", k, k, t, 0, 0)
+#define SEC(k, t)	KEY("security", k, k, t, 0, 0)
+#define LIM(k, lo, hi)	KEY("limits", k, limits.k, CT_U64, lo, hi)
+#define PATHS(k)	KEY("paths", k, k, CT_PATH, 0, 0)
 
 static const struct conf_key conf_keys[] = {
-	S("device", cik, CT_CIK, cik),
-	S("device", vendor, CT_TEXT, vendor),
-	S("device", model, CT_TEXT, model),
-	S("device", uuid, CT_TEXT, uuid),
-	S("device", iface, CT_IFACE, iface),
-	S("engine", host, CT_URL, host),
-	N("engine", update_interval, update_interval, 1, 31536000),
-	N("engine", act_retry_interval, act_retry_interval, 1, 86400),
-	B("engine", debug_level, CT_LEVEL, debug_level),
-	S("engine", user_agent, CT_TEXT, user_agent),
-	B("engine", long_poll, CT_BOOL, long_poll),
-	S("engine", ca_file, CT_PATH_OPT, ca_file),
-	S("security", keys_dir, CT_PATH, keys_dir),
-	B("security", require_signature, CT_BOOL, require_signature),
-	B("security", allow_downgrade, CT_BOOL, allow_downgrade),
-	S("security", net_user, CT_USER, net_user),
-	S("security", verify_user, CT_USER, verify_user),
-	N("limits", max_tarball_bytes, limits.max_tarball_bytes, 1, UINT64_C(1) << 40),
-	N("limits", max_unpacked_bytes, limits.max_unpacked_bytes, 1, UINT64_C(1) << 42),
-	N("limits", max_entry_bytes, limits.max_entry_bytes, 1, UINT64_C(1) << 40),
-	N("limits", max_entries, limits.max_entries, 1, 10000000),
-	N("limits", max_ratio, limits.max_ratio, 1, 1000000),
-	N("limits", max_order_bytes, limits.max_order_bytes, 16, LIM_CEIL_ORDER_BYTES),
-	N("limits", max_sig_bytes, limits.max_sig_bytes, 64, LIM_CEIL_SIG_BYTES),
-	N("limits", install_timeout, limits.install_timeout, 1, 86400),
-	N("limits", output_cap, limits.output_cap, 64, LIM_CEIL_OUTPUT_CAP),
-	B("limits", keep_staging, CT_BOOL, limits.keep_staging),
-	S("paths", state_dir, CT_PATH, state_dir),
-	S("paths", run_dir, CT_PATH, run_dir),
+	DEV(cik, CT_CIK),
+	DEV(vendor, CT_TEXT),
+	DEV(model, CT_TEXT),
+	DEV(uuid, CT_TEXT),
+	DEV(iface, CT_IFACE),
+	ENG(host, CT_URL),
+	KEY("engine", update_interval, update_interval, CT_U64, 1, 31536000),
+	KEY("engine", act_retry_interval, act_retry_interval, CT_U64, 1, 86400),
+	ENG(debug_level, CT_LEVEL),
+	ENG(user_agent, CT_TEXT),
+	ENG(long_poll, CT_BOOL),
+	ENG(ca_file, CT_PATH_OPT),
+	SEC(keys_dir, CT_PATH),
+	SEC(require_signature, CT_BOOL),
+	SEC(allow_downgrade, CT_BOOL),
+	SEC(net_user, CT_USER),
+	SEC(verify_user, CT_USER),
+	LIM(max_tarball_bytes, 1, UINT64_C(1) << 40),
+	LIM(max_unpacked_bytes, 1, UINT64_C(1) << 42),
+	LIM(max_entry_bytes, 1, UINT64_C(1) << 40),
+	LIM(max_entries, 1, 10000000),
+	LIM(max_ratio, 1, 1000000),
+	LIM(max_order_bytes, 16, LIM_CEIL_ORDER_BYTES),
+	LIM(max_sig_bytes, 64, LIM_CEIL_SIG_BYTES),
+	LIM(install_timeout, 1, 86400),
+	LIM(output_cap, 64, LIM_CEIL_OUTPUT_CAP),
+	KEY("limits", keep_staging, limits.keep_staging, CT_BOOL, 0, 0),
+	PATHS(state_dir),
+	PATHS(run_dir),
 };
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
-
-static const char *conf_sections[] = { "device", "engine", "security", "limits", "paths" };
 
 struct conf_ctx {
 	struct gwe_config *cfg;
@@ -125,10 +124,20 @@ conf_own_section(const char *section)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(conf_sections) / sizeof(conf_sections[0]); i++)
-		if (strcmp(section, conf_sections[i]) == 0)
+	for (i = 0; i < NKEYS; i++)	/* every section we own has keys */
+		if (strcmp(section, conf_keys[i].section) == 0)
 			return 1;
 	return 0;
+}
+
+/* The one character-class test: every byte of v passes cls or is in extra. */
+static int
+chars_ok(const char *v, int (*cls)(int), const char *extra)
+{
+	for (; *v != '\0'; v++)
+		if (!cls((unsigned char)*v) && strchr(extra, *v) == NULL)
+			return 0;
+	return 1;
 }
 
 static int
@@ -145,82 +154,61 @@ text_ok(const char *v)
 static const char *
 check_cik(const char *v)
 {
-	size_t i, n = strlen(v);
-
-	if (n == 0)
-		return NULL;
-	if (n != 40)
+	if (*v != '\0' && (strlen(v) != 40 || !chars_ok(v, isxdigit, "")))
 		return "must be 40 hexadecimal digits";
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)v[i]))
-			return "must be 40 hexadecimal digits";
 	return NULL;
 }
 
 static const char *
 check_url(const char *v)
 {
-	const char *h;
-
 	if (strncmp(v, "https://", 8) != 0)
 		return "must start with https://";
-	h = v + 8;
-	if (*h == '\0' || *h == '/')
+	if (v[8] == '\0' || v[8] == '/')
 		return "has no host name";
-	for (; *h != '\0'; h++)
-		if (!isalnum((unsigned char)*h) && strchr(".-:[]/_", *h) == NULL)
-			return "has a character not allowed in a host name";
+	if (!chars_ok(v + 8, isalnum, ".-:[]/_"))
+		return "has a character not allowed in a host name";
 	return NULL;
 }
 
 static const char *
 check_iface(const char *v)
 {
-	const char *p;
-
 	if (strlen(v) > 15)
 		return "is longer than 15 characters";
-	for (p = v; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("_.:-", *p) == NULL)
-			return "has a character not allowed in an interface name";
+	if (!chars_ok(v, isalnum, "_.:-"))
+		return "has a character not allowed in an interface name";
 	return NULL;
 }
 
 static const char *
 check_user(const char *v)
 {
-	const char *p;
-
 	if (*v == '\0')
 		return "is empty";
-	for (p = v; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
-			return "is neither a user name nor a numeric uid";
+	if (!chars_ok(v, isalnum, "_.-"))
+		return "is neither a user name nor a numeric uid";
 	return NULL;
 }
 
 static int
 parse_level(const char *v, int *out)
 {
-	static const char *names[] = { "error", "warning", "info", "debug" };
+	/* "critical" is Gateway Engine's name for error. */
+	static const struct { const char *name; int level; } names[] = {
+		{ "error", LOG_LVL_ERR }, { "critical", LOG_LVL_ERR }, { "warning", LOG_LVL_WARN },
+		{ "warn", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+	};
 	uint64_t n;
-	int i;
+	size_t i;
 
 	if (gwe_parse_u64(v, 0, LOG_LVL_DEBUG, &n) == 0) {
 		*out = (int)n;
 		return 0;
 	}
-	if (strcasecmp(v, "critical") == 0) {	/* Gateway Engine's name */
-		*out = LOG_LVL_ERR;
-		return 0;
-	}
-	if (strcasecmp(v, "warn") == 0) {
-		*out = LOG_LVL_WARN;
-		return 0;
-	}
-	for (i = 0; i < 4; i++)
-		if (strcasecmp(v, names[i]) == 0) {
-			*out = i;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(v, names[i].name) == 0) {
+			*out = names[i].level;
 			return 0;
 		}
 	return -1;
@@ -293,19 +281,30 @@ conf_apply(struct gwe_config *cfg, const struct conf_key *k, const char *v)
 	}
 }
 
-static const struct conf_key *
-conf_find(const char *section, const char *key, size_t *idx)
+/* Find and store one key; seen (config_load's) refuses a key given twice. */
+static int
+conf_set(struct gwe_config *cfg, unsigned char *seen, const char *section, const char *key,
+    const char *value, char *err, size_t errlen)
 {
+	const char *bad;
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(conf_keys[i].section, section) == 0 &&
-		    strcmp(conf_keys[i].key, key) == 0) {
-			if (idx != NULL)
-				*idx = i;
-			return &conf_keys[i];
-		}
-	return NULL;
+		    strcmp(conf_keys[i].key, key) == 0)
+			break;
+	if (i == NKEYS)
+		bad = "unknown key";
+	else if (seen != NULL && seen[i])
+		bad = "duplicate key";
+	else {
+		if (seen != NULL)
+			seen[i] = 1;
+		bad = conf_apply(cfg, &conf_keys[i], value);
+	}
+	if (bad == NULL)
+		return 0;
+	return gwe_errf(err, errlen, "[%s] %s: %s", section, key, bad);
 }
 
 /* inih callback: return 0 to report an error on the current line. */
@@ -313,26 +312,10 @@ static int
 conf_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct conf_ctx *ctx = user;
-	const struct conf_key *k;
-	const char *bad;
-	size_t idx;
 
 	if (!conf_own_section(section))
 		return 1;	/* a section we do not own: ignored */
-	if ((k = conf_find(section, key, &idx)) == NULL) {
-		snprintf(ctx->err, ctx->errlen, "[%s] %s: unknown key", section, key);
-		return 0;
-	}
-	if (ctx->seen[idx]) {
-		snprintf(ctx->err, ctx->errlen, "[%s] %s: duplicate key", section, key);
-		return 0;
-	}
-	ctx->seen[idx] = 1;
-	if ((bad = conf_apply(ctx->cfg, k, value)) != NULL) {
-		snprintf(ctx->err, ctx->errlen, "[%s] %s: %s", section, key, bad);
-		return 0;
-	}
-	return 1;
+	return conf_set(ctx->cfg, ctx->seen, section, key, value, ctx->err, ctx->errlen) == 0;
 }
 
 int
@@ -348,10 +331,8 @@ config_load(const char *path, struct gwe_config *cfg, char *err, size_t errlen)
 	ctx.err = msg;
 	ctx.errlen = sizeof(msg);
 	gwe_strlcpy(cfg->path, path, sizeof(cfg->path));
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
+	if ((fp = fopen(path, "re")) == NULL)
+		return gwe_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 	line = ini_parse_file(fp, conf_handler, &ctx);
 	fclose(fp);
 	if (line == 0)
@@ -369,18 +350,7 @@ int
 config_set(struct gwe_config *cfg, const char *section, const char *key,
     const char *value, char *err, size_t errlen)
 {
-	const struct conf_key *k;
-	const char *bad;
-
-	if ((k = conf_find(section, key, NULL)) == NULL) {
-		snprintf(err, errlen, "[%s] %s: unknown key", section, key);
-		return -1;
-	}
-	if ((bad = conf_apply(cfg, k, value)) != NULL) {
-		snprintf(err, errlen, "[%s] %s: %s", section, key, bad);
-		return -1;
-	}
-	return 0;
+	return conf_set(cfg, NULL, section, key, value, err, errlen);
 }
 
 int
@@ -400,14 +370,10 @@ config_user(const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	if ((pw = getpwnam(spec)) == NULL) {
-		snprintf(err, errlen, "user '%s': no such user", spec);
-		return -1;
-	}
-	if (pw->pw_uid == 0) {
-		snprintf(err, errlen, "user '%s': is root", spec);
-		return -1;
-	}
+	if ((pw = getpwnam(spec)) == NULL)
+		return gwe_errf(err, errlen, "user '%s': no such user", spec);
+	if (pw->pw_uid == 0)
+		return gwe_errf(err, errlen, "user '%s': is root", spec);
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	return 0;

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * The one INI configuration file (docs/design.md section 8), read through inih.
  * Every daemon and the CLI load it with config_load(); an unknown key in a
  * section we own is an error naming file, line and key; foreign sections

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * Default limits for untrusted input (docs/design.md section 6).  Every value here
  * can be overridden in the [limits] section of the configuration; these are
  * the values an operator gets without writing anything.

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * Logging: syslog with the process's own ident, and stderr when in the
  * foreground.  openlog() uses LOG_NDELAY so the syslog socket is open
  * before the process chroots or applies its seccomp filter.
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 static const char *log_ident = "gwe";
 static int log_fg = 1;
@@ -36,18 +36,6 @@ log_setlevel(int level)
 	log_level = level;
 }
 
-int
-log_getlevel(void)
-{
-	return log_level;
-}
-
-void
-log_setstderr(int on)
-{
-	log_fg = on;
-}
-
 static const char *
 log_prefix(int pri)
 {
@@ -60,98 +48,69 @@ log_prefix(int pri)
 	}
 }
 
-/* One line: the message, then ": strerror" when errnum is set. */
+/* One line: the message, cleaned (common/text.h), then its error="strerror". */
 static void
 vlog(int pri, int errnum, const char *fmt, va_list ap)
 {
-	char msg[2048];
-	char *p;
+	char raw[2048], msg[2048], err[160] = "";
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* One event a line, whatever the caller passed in. */
-	for (p = msg; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	gwe_text_clean(msg, sizeof(msg), raw, sizeof(raw), GWE_TEXT_LOG, NULL);
 	if (errnum != 0)
-		syslog(pri, "%s error=\"%s\"", msg, strerror(errnum));
-	else
-		syslog(pri, "%s", msg);
-	if (log_fg) {
-		if (errnum != 0)
-			dprintf(STDERR_FILENO, "%s[%d]: %s: %s error=\"%s\"\n",
-			    log_ident, (int)getpid(), log_prefix(pri), msg,
-			    strerror(errnum));
-		else
-			dprintf(STDERR_FILENO, "%s[%d]: %s: %s\n", log_ident,
-			    (int)getpid(), log_prefix(pri), msg);
-	}
+		snprintf(err, sizeof(err), " error=\"%s\"", strerror(errnum));
+	syslog(pri, "%s%s", msg, err);
+	if (log_fg)
+		dprintf(STDERR_FILENO, "%s[%d]: %s: %s%s\n", log_ident, (int)getpid(),
+		    log_prefix(pri), msg, err);
 }
+
+/* The body of every log function below: fmt and its arguments to vlog(). */
+#define LOG_VA(pri, errnum) do {		\
+	va_list ap;				\
+	va_start(ap, fmt);			\
+	vlog((pri), (errnum), fmt, ap);		\
+	va_end(ap);				\
+} while (0)
 
 void
 log_warn(const char *fmt, ...)
 {
-	va_list ap;
 	int saved = errno;
 
-	va_start(ap, fmt);
-	vlog(LOG_WARNING, saved, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_WARNING, saved);
 	errno = saved;
 }
 
 void
 log_warnx(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_WARNING, 0, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_WARNING, 0);
 }
 
 void
 log_info(const char *fmt, ...)
 {
-	va_list ap;
-
-	if (log_level < LOG_LVL_INFO)
-		return;
-	va_start(ap, fmt);
-	vlog(LOG_INFO, 0, fmt, ap);
-	va_end(ap);
+	if (log_level >= LOG_LVL_INFO)
+		LOG_VA(LOG_INFO, 0);
 }
 
 void
 log_debug(const char *fmt, ...)
 {
-	va_list ap;
-
-	if (log_level < LOG_LVL_DEBUG)
-		return;
-	va_start(ap, fmt);
-	vlog(LOG_DEBUG, 0, fmt, ap);
-	va_end(ap);
+	if (log_level >= LOG_LVL_DEBUG)
+		LOG_VA(LOG_DEBUG, 0);
 }
 
 void
 fatal(const char *fmt, ...)
 {
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, saved, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_CRIT, errno);
 	exit(1);
 }
 
 void
 fatalx(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, 0, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_CRIT, 0);
 	exit(1);
 }

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * Logging in the style of OpenBSD's log.c: syslog with the process's own
  * ident, plus stderr when running in the foreground.  One event a line:
  * a short message followed by key=value details.
@@ -18,9 +17,6 @@
 /* ident is e.g. "gwe-netd"; foreground also logs to stderr. */
 void	log_init(const char *ident, int foreground, int level);
 void	log_setlevel(int level);
-int	log_getlevel(void);
-/* Stop writing to stderr, e.g. in a CLI that prints its own results. */
-void	log_setstderr(int on);
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

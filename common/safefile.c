@@ -12,7 +12,7 @@
 #include "safefile.h"
 #include "util.h"
 
-int
+static int
 safe_sync_dir(const char *path)
 {
 	char dir[PATH_MAX];

@@ -16,7 +16,5 @@
 int	safe_write(const char *path, const void *data, size_t len, mode_t mode);
 /* Remove path and fsync its directory, so the removal survives a crash. */
 int	safe_unlink(const char *path);
-/* fsync the directory that holds path. */
-int	safe_sync_dir(const char *path);
 
 #endif

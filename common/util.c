@@ -27,24 +27,31 @@ gwe_strlcpy(char *dst, const char *src, size_t size)
 }
 
 int
-gwe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+gwe_parse_u64n(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-	const char *p;
+	uint64_t v = 0, d;
+	size_t i;
 
-	if (s == NULL || *s == '\0')
+	if (len == 0)
 		return -1;
-	for (p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+		d = (uint64_t)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	if (v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int
+gwe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return s == NULL ? -1 : gwe_parse_u64n(s, strlen(s), min, max, out);
 }
 
 int
@@ -68,20 +75,30 @@ gwe_parse_bool(const char *s, int *out)
 }
 
 size_t
-gwe_read_full(int fd, char *buf, size_t max)
+gwe_read_at(int fd, void *buf, size_t len, off_t off)
 {
+	char *p = buf;
 	size_t got = 0;
 	ssize_t n;
 
-	while (got < max) {
-		n = read(fd, buf + got, max - got);
+	while (got < len) {
+		n = off < 0 ? read(fd, p + got, len - got) :
+		    pread(fd, p + got, len - got, off + (off_t)got);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = 0;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
 	return got;
+}
+
+size_t
+gwe_read_full(int fd, char *buf, size_t max)
+{
+	return gwe_read_at(fd, buf, max, -1);
 }
 
 int
@@ -103,38 +120,39 @@ gwe_write_full(int fd, const void *buf, size_t len)
 }
 
 int
-gwe_read_file(const char *path, size_t max, char **out, size_t *len)
+gwe_read_fd(int fd, size_t max, char **out, size_t *len)
 {
 	struct stat st;
 	char *buf;
 	size_t got;
-	int fd, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return -1;
 	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
-	}
-	if ((uint64_t)st.st_size > max) {
-		errno = EFBIG;
-		goto fail;
+		return -1;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		return -1;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		goto fail;
+		return -1;
 	got = gwe_read_full(fd, buf, (size_t)st.st_size);
-	close(fd);
 	buf[got] = '\0';
 	*out = buf;
 	*len = got;
 	return 0;
-fail:
+}
+
+int
+gwe_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd, rc, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	rc = gwe_read_fd(fd, max, out, len);
 	saved = errno;
 	close(fd);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 int

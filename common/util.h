@@ -7,11 +7,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Copy with truncation, always NUL-terminated; returns strlen(src). */
 size_t	gwe_strlcpy(char *dst, const char *src, size_t size);
 /* Parse a whole decimal number in [min,max]; returns 0 or -1. */
 int	gwe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* The same for the len bytes at s (no NUL needed). */
+int	gwe_parse_u64n(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out);
 /* Parse a boolean: true/false/yes/no/on/off/1/0; returns 0 or -1. */
 int	gwe_parse_bool(const char *s, int *out);
 /*
@@ -22,18 +25,22 @@ int	gwe_errf(char *buf, size_t len, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 #ifdef __clang_analyzer__
 /*
- * The static analyzer sees one file at a time and so cannot know that
- * gwe_errf() always returns -1; without this it follows "error" paths that
- * return 0 and reports uninitialized outputs (make analyze).  Real builds
- * never see this.  util.c, which defines the function, #undefs it.
+ * For make analyze only, which sees one file at a time: gwe_errf() always
+ * returns -1, so "error" paths that return 0 are not followed (util.c #undefs it).
  */
 #define gwe_errf(...)	(gwe_errf(__VA_ARGS__), -1)
 #endif
-/* read() until max bytes, EOF or an error (EINTR retried); the bytes read. */
+/* read() (off < 0) or pread() at off up to len bytes, EINTR retried: the bytes read;
+ * fewer at EOF (errno 0) or an error.  gwe_read_full(): the same with read(). */
+size_t	gwe_read_at(int fd, void *buf, size_t len, off_t off);
 size_t	gwe_read_full(int fd, char *buf, size_t max);
 /* write() all of buf (EINTR retried); 0, or -1 with errno. */
 int	gwe_write_full(int fd, const void *buf, size_t len);
-/* Read a whole small file (at most max bytes) into a NUL-terminated buffer. */
+/*
+ * Read a whole small regular file (at most max bytes) into a malloc'd
+ * NUL-terminated buffer; -1 with errno (EINVAL not a regular file, EFBIG).
+ */
 int	gwe_read_file(const char *path, size_t max, char **out, size_t *len);
+int	gwe_read_fd(int fd, size_t max, char **out, size_t *len);
 
 #endif

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * The wire protocol between gwe's processes (docs/design.md invariant 4).
  *
  * Every message is one SOCK_SEQPACKET record: a 16-byte header and a
@@ -232,6 +231,24 @@ const char	*ipc_peer_name(enum ipc_peer);
 /* May from send this type to to? */
 int	ipc_route_ok(uint16_t type, enum ipc_peer from, enum ipc_peer to);
 
+/* "installed", "failed", "refused", "interrupted", "error" for IPC_ST_*; else "unknown". */
+const char	*ipc_status_name(uint32_t st);
+
+/*
+ * One row of a process's dispatch table: which peer may send which type,
+ * and the one function that handles it.  Every table has this shape; a
+ * message that matches no row is refused by whoever looks it up.
+ */
+struct ipc_msg;
+struct ipc_handler {
+	enum ipc_peer	 from;
+	uint16_t	 type;
+	int		(*fn)(void *ctx, struct ipc_msg *m);	/* -1: end that connection */
+};
+/* The row for (from, type), or NULL. */
+const struct ipc_handler *ipc_handler_find(const struct ipc_handler *t, size_t n,
+	    enum ipc_peer from, uint16_t type);
+
 /* Largest encoded message, header included. */
 #define IPC_MSG_MAX	(IPC_HDR_LEN + 4096 + IPC_OUTPUT_MAX)
 
@@ -250,9 +267,6 @@ ssize_t	ipc_encode(const struct ipc_msg *m, uint8_t *buf, size_t buflen,
 int	ipc_decode(const uint8_t *buf, size_t len, int nfds, struct ipc_msg *m,
 	    char *err, size_t errlen);
 
-/* String fields: copy in (truncation refused) and compare. */
-int	ipc_setstr(char *field, size_t width, const char *s);
-
 /* ---- sockets (ipc_sock.c) -------------------------------------------------- */
 
 /* Bind a SOCK_SEQPACKET socket at path with mode, owner and group. */
@@ -266,12 +280,9 @@ int	ipc_listen(const char *path, mode_t mode, uid_t owner, gid_t group,
 int	ipc_accept(int lfd, uid_t want_uid, pid_t *peer_pid, int *refused);
 /* Check a connected socket's peer uid.  Returns 0, or -1 (pid/uid filled). */
 int	ipc_peer_check(int fd, uid_t want_uid, uid_t *got_uid, pid_t *got_pid);
-/*
- * Connect to path so that the server sees euid as our identity: if we are
- * still root and euid is not 0, switch the effective ids around connect()
- * and back.  Returns the fd or -1 (errno set).
- */
-int	ipc_connect_as(const char *path, uid_t euid, gid_t egid);
+/* path into *sun; -1 with ENAMETOOLONG. */
+struct sockaddr_un;
+int	ipc_sockaddr(const char *path, struct sockaddr_un *sun);
 /* Send m (with m->fd when its type carries one).  Returns 0 or -1. */
 int	ipc_send(int fd, const struct ipc_msg *m);
 /*
@@ -289,10 +300,6 @@ int	ipc_recv_from(int fd, enum ipc_peer self, enum ipc_peer from,
 
 #define IPC_SEALS_ALL	(F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
-/* A new sealable memfd (close-on-exec). */
-int	ipc_memfd_create(const char *name);
-/* Put all four seals on fd. */
-int	ipc_memfd_seal(int fd);
 /*
  * Trust test for a received fd: all four seals on, a regular file, size
  * equal to want_size (when want_size is not UINT64_MAX).  Returns 0, or -1
@@ -300,7 +307,5 @@ int	ipc_memfd_seal(int fd);
  */
 int	ipc_memfd_check(int fd, uint64_t want_size, uint64_t *size,
 	    char *err, size_t errlen);
-/* pread exactly len bytes at off (retrying short reads); 0 or -1. */
-int	ipc_pread_full(int fd, void *buf, size_t len, uint64_t off);
 
 #endif

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * The message table and the codec that walks it.  Encoding and decoding
  * are field by field with explicit little-endian byte order; the decoder
  * checks the exact length before it reads a byte of payload and never
@@ -10,87 +9,103 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/util.h"
 #include "ipc.h"
 
-#define FLD(st, k, w, f, what) { #f, k, w, offsetof(st, f), 0, what }
-#define VAR(st, w, f, what) { #f, IK_VAR, w, offsetof(st, f), offsetof(st, f##_len), what }
+/* A field's wire kind and width follow from its C type; ST is its table's struct. */
+#define KIND(x)		_Generic((x), uint32_t: IK_U32, int32_t: IK_I32, uint64_t: IK_U64, \
+			    char *: IK_STR, uint8_t *: IK_BYTES)
+#define M(f)		(((ST *)0)->f)
+#define F(f, what) { #f, KIND(M(f)), sizeof(M(f)), offsetof(ST, f), 0, what }
+#define VAR(f, what) { #f, IK_VAR, sizeof(M(f)), offsetof(ST, f), offsetof(ST, f##_len), what }
 
+#define ST struct ipc_verify_req
 static const struct ipc_field f_verify[] = {
-	FLD(struct ipc_verify_req, IK_U64, 8, job, "job id chosen by netd, echoed in the result"),
-	FLD(struct ipc_verify_req, IK_U64, 8, size, "tarball bytes; must equal the memfd's size"),
-	FLD(struct ipc_verify_req, IK_U32, 4, origin, "1 OTA order, 2 local (gwe --install-apps)"),
-	FLD(struct ipc_verify_req, IK_STR, IPC_NAME_LEN, name, "tarball name `<APP>.v<VERSION>.tar.gz`"),
-	VAR(struct ipc_verify_req, IPC_SIG_MAX, sig, "the `.minisig` file's text (0 bytes: unsigned)"),
+	F(job, "job id chosen by netd, echoed in the result"),
+	F(size, "tarball bytes; must equal the memfd's size"),
+	F(origin, "1 OTA order, 2 local (gwe --install-apps)"),
+	F(name, "tarball name `<APP>.v<VERSION>.tar.gz`"),
+	VAR(sig, "the `.minisig` file's text (0 bytes: unsigned)"),
 };
-
+#undef ST
+#define ST struct ipc_install_req
 static const struct ipc_field f_install[] = {
-	FLD(struct ipc_install_req, IK_U64, 8, job, "job id, echoed in the result"),
-	FLD(struct ipc_install_req, IK_U64, 8, size, "tarball bytes; must equal the memfd's size"),
-	FLD(struct ipc_install_req, IK_U32, 4, origin, "1 OTA order, 2 local"),
-	FLD(struct ipc_install_req, IK_STR, IPC_NAME_LEN, name, "tarball name"),
-	FLD(struct ipc_install_req, IK_STR, IPC_APP_LEN, app, "app part of the name"),
-	FLD(struct ipc_install_req, IK_STR, IPC_VER_LEN, version, "version part of the name"),
-	FLD(struct ipc_install_req, IK_BYTES, IPC_DIGEST_LEN, digest, "BLAKE2b-512 of the tarball as the verifier saw it"),
-	VAR(struct ipc_install_req, IPC_SIG_MAX, sig, "the .minisig text, re-verified by the installer"),
+	F(job, "job id, echoed in the result"),
+	F(size, "tarball bytes; must equal the memfd's size"),
+	F(origin, "1 OTA order, 2 local"),
+	F(name, "tarball name"),
+	F(app, "app part of the name"),
+	F(version, "version part of the name"),
+	F(digest, "BLAKE2b-512 of the tarball as the verifier saw it"),
+	VAR(sig, "the .minisig text, re-verified by the installer"),
 };
-
+#undef ST
+#define ST struct ipc_result
 static const struct ipc_field f_result[] = {
-	FLD(struct ipc_result, IK_U64, 8, job, "job id of the request"),
-	FLD(struct ipc_result, IK_U32, 4, origin, "1 OTA, 2 local"),
-	FLD(struct ipc_result, IK_U32, 4, status, "1 installed, 2 failed, 3 refused, 4 interrupted, 5 error"),
-	FLD(struct ipc_result, IK_I32, 4, exit_code, "install.sh exit status, -1 if it did not exit"),
-	FLD(struct ipc_result, IK_I32, 4, signal, "signal that ended install.sh, 0 if none"),
-	FLD(struct ipc_result, IK_U32, 4, truncated, "1 when the output was cut at output_cap"),
-	FLD(struct ipc_result, IK_U64, 8, output_total, "bytes install.sh wrote in all"),
-	FLD(struct ipc_result, IK_U64, 8, duration_ms, "time taken"),
-	FLD(struct ipc_result, IK_U64, 8, finished_at, "Unix seconds"),
-	FLD(struct ipc_result, IK_STR, IPC_NAME_LEN, name, "tarball name"),
-	VAR(struct ipc_result, IPC_OUTPUT_MAX, output, "install.sh output, or the line 'gwe: <name>: <reason>'"),
+	F(job, "job id of the request"),
+	F(origin, "1 OTA, 2 local"),
+	F(status, "1 installed, 2 failed, 3 refused, 4 interrupted, 5 error"),
+	F(exit_code, "install.sh exit status, -1 if it did not exit"),
+	F(signal, "signal that ended install.sh, 0 if none"),
+	F(truncated, "1 when the output was cut at output_cap"),
+	F(output_total, "bytes install.sh wrote in all"),
+	F(duration_ms, "time taken"),
+	F(finished_at, "Unix seconds"),
+	F(name, "tarball name"),
+	VAR(output, "install.sh output, or the line 'gwe: <name>: <reason>'"),
 };
-
-static const struct ipc_field f_ack[] = {
-	FLD(struct ipc_ack, IK_U64, 8, job, "job whose result netd has queued on disk"),
-};
-
+#undef ST
+#define ST struct ipc_app_entry
 static const struct ipc_field f_app[] = {
-	FLD(struct ipc_app_entry, IK_U64, 8, installed_at, "Unix seconds the last install finished"),
-	FLD(struct ipc_app_entry, IK_U32, 4, status, "IPC status of the last install"),
-	FLD(struct ipc_app_entry, IK_I32, 4, exit_code, "install.sh exit status of the last install"),
-	FLD(struct ipc_app_entry, IK_STR, IPC_APP_LEN, app, "app name"),
-	FLD(struct ipc_app_entry, IK_STR, IPC_VER_LEN, version, "installed version (last exit-0 install)"),
-	FLD(struct ipc_app_entry, IK_BYTES, IPC_DIGEST_LEN, digest, "BLAKE2b-512 of that tarball"),
+	F(installed_at, "Unix seconds the last install finished"),
+	F(status, "IPC status of the last install"),
+	F(exit_code, "install.sh exit status of the last install"),
+	F(app, "app name"),
+	F(version, "installed version (last exit-0 install)"),
+	F(digest, "BLAKE2b-512 of that tarball"),
 };
-
-static const struct ipc_field f_apps_end[] = {
-	FLD(struct ipc_apps_end, IK_U32, 4, count, "number of APP_ENTRY messages sent before"),
-};
-
+#undef ST
+#define ST struct ipc_status_answer
 static const struct ipc_field f_status[] = {
-	FLD(struct ipc_status_answer, IK_U64, 8, last_checkin, "Unix seconds of the last check-in attempt, 0 never"),
-	FLD(struct ipc_status_answer, IK_U64, 8, last_ok, "of the last successful check-in"),
-	FLD(struct ipc_status_answer, IK_U64, 8, next_checkin, "when the next is due"),
-	FLD(struct ipc_status_answer, IK_U64, 8, update_interval, "seconds in force"),
-	FLD(struct ipc_status_answer, IK_U32, 4, queued, "results waiting to be written to fetch_status"),
-	FLD(struct ipc_status_answer, IK_U32, 4, verifyd_up, "1 when netd is connected to the verifier"),
-	FLD(struct ipc_status_answer, IK_STR, IPC_TEXT_LEN, last_error, "last check-in error, empty if none"),
-	VAR(struct ipc_status_answer, IPC_STATUS_MAX, fetch_status, "last text written to fetch_status"),
+	F(last_checkin, "Unix seconds of the last check-in attempt, 0 never"),
+	F(last_ok, "of the last successful check-in"),
+	F(next_checkin, "when the next is due"),
+	F(update_interval, "seconds in force"),
+	F(queued, "results waiting to be written to fetch_status"),
+	F(verifyd_up, "1 when netd is connected to the verifier"),
+	F(last_error, "last check-in error, empty if none"),
+	VAR(fetch_status, "last text written to fetch_status"),
 };
-
+#undef ST
+#define ST struct ipc_ctl_install
 static const struct ipc_field f_ctl_install[] = {
-	FLD(struct ipc_ctl_install, IK_U64, 8, size, "tarball bytes; must equal the memfd's size"),
-	FLD(struct ipc_ctl_install, IK_STR, IPC_NAME_LEN, name, "tarball name"),
-	VAR(struct ipc_ctl_install, IPC_SIG_MAX, sig, "the .minisig text"),
+	F(size, "tarball bytes; must equal the memfd's size"),
+	F(name, "tarball name"),
+	VAR(sig, "the .minisig text"),
 };
-
+#undef ST
+#define ST struct ipc_ctl_done
 static const struct ipc_field f_done[] = {
-	FLD(struct ipc_ctl_done, IK_U32, 4, ok, "1 the check-in reached the platform, 0 not"),
-	FLD(struct ipc_ctl_done, IK_STR, IPC_TEXT_LEN, message, "what happened"),
+	F(ok, "1 the check-in reached the platform, 0 not"),
+	F(message, "what happened"),
 };
-
+#undef ST
+#define ST struct ipc_error
 static const struct ipc_field f_error[] = {
-	FLD(struct ipc_error, IK_U32, 4, code, "1 protocol, 2 busy, 3 unavailable, 4 refused"),
-	FLD(struct ipc_error, IK_STR, IPC_TEXT_LEN, message, "what was wrong"),
+	F(code, "1 protocol, 2 busy, 3 unavailable, 4 refused"),
+	F(message, "what was wrong"),
 };
+#undef ST
+#define ST struct ipc_ack
+static const struct ipc_field f_ack[] = {
+	F(job, "job whose result netd has queued on disk"),
+};
+#undef ST
+#define ST struct ipc_apps_end
+static const struct ipc_field f_apps_end[] = {
+	F(count, "number of APP_ENTRY messages sent before"),
+};
+#undef ST
 
 #define R(a, b)		IPC_ROUTE(PEER_##a, PEER_##b)
 #define FIELDS(f)	f, sizeof(f) / sizeof((f)[0])
@@ -187,6 +202,29 @@ ipc_route_ok(uint16_t type, enum ipc_peer from, enum ipc_peer to)
 	return (d->routes & IPC_ROUTE(from, to)) != 0;
 }
 
+const char *
+ipc_status_name(uint32_t st)
+{
+	static const char *const names[IPC_ST_MAX + 1] = {
+		[IPC_ST_INSTALLED] = "installed", [IPC_ST_FAILED] = "failed",
+		[IPC_ST_REFUSED] = "refused", [IPC_ST_INTERRUPTED] = "interrupted",
+		[IPC_ST_ERROR] = "error",
+	};
+
+	return st <= IPC_ST_MAX && names[st] != NULL ? names[st] : "unknown";
+}
+
+const struct ipc_handler *
+ipc_handler_find(const struct ipc_handler *t, size_t n, enum ipc_peer from, uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].from == from && t[i].type == type)
+			return &t[i];
+	return NULL;
+}
+
 void
 ipc_init(struct ipc_msg *m, uint16_t type, uint32_t seq)
 {
@@ -195,19 +233,6 @@ ipc_init(struct ipc_msg *m, uint16_t type, uint32_t seq)
 	m->hdr.type = type;
 	m->hdr.seq = seq;
 	m->fd = -1;
-}
-
-int
-ipc_setstr(char *field, size_t width, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= width)
-		return -1;
-	memset(field, 0, width);
-	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): n < width and the memset above put the NUL */
-	memcpy(field, s, n);
-	return 0;
 }
 
 /* ---- little-endian helpers ---------------------------------------------- */
@@ -307,25 +332,17 @@ ipc_encode(const struct ipc_msg *m, uint8_t *buf, size_t buflen, char *err,
 	size_t off = IPC_HDR_LEN, i;
 	ssize_t n;
 
-	if (d == NULL) {
-		snprintf(err, errlen, "encode: unknown type %u", m->hdr.type);
-		return -1;
-	}
-	if (buflen < IPC_MSG_MAX) {
-		snprintf(err, errlen, "encode: buffer too small");
-		return -1;
-	}
-	if (d->has_fd != (m->fd >= 0)) {
-		snprintf(err, errlen, "encode: %s %s an fd", d->name,
+	if (d == NULL)
+		return gwe_errf(err, errlen, "encode: unknown type %u", m->hdr.type);
+	if (buflen < IPC_MSG_MAX)
+		return gwe_errf(err, errlen, "encode: buffer too small");
+	if (d->has_fd != (m->fd >= 0))
+		return gwe_errf(err, errlen, "encode: %s %s an fd", d->name,
 		    d->has_fd ? "needs" : "takes no");
-		return -1;
-	}
 	for (i = 0; i < d->nfields; i++) {
-		if ((n = put_field(&d->fields[i], st, buf + off)) < 0) {
-			snprintf(err, errlen, "encode: %s.%s does not fit",
+		if ((n = put_field(&d->fields[i], st, buf + off)) < 0)
+			return gwe_errf(err, errlen, "encode: %s.%s does not fit",
 			    d->name, d->fields[i].name);
-			return -1;
-		}
 		off += (size_t)n;
 	}
 	h = m->hdr;
@@ -394,29 +411,21 @@ check_len(const struct ipc_def *d, const uint8_t *payload, uint32_t len,
 {
 	*vlen = 0;
 	if (d->var_max == 0) {
-		if (len != d->fixed_len) {
-			snprintf(err, errlen, "%s: payload is %u bytes, must be %u",
+		if (len != d->fixed_len)
+			return gwe_errf(err, errlen, "%s: payload is %u bytes, must be %u",
 			    d->name, len, d->fixed_len);
-			return -1;
-		}
 		return 0;
 	}
-	if (len < d->fixed_len) {
-		snprintf(err, errlen, "%s: payload is %u bytes, shorter than %u",
+	if (len < d->fixed_len)
+		return gwe_errf(err, errlen, "%s: payload is %u bytes, shorter than %u",
 		    d->name, len, d->fixed_len);
-		return -1;
-	}
 	*vlen = (uint32_t)get_le(payload + d->fixed_len - 4, 4);
-	if (*vlen > d->var_max) {
-		snprintf(err, errlen, "%s: variable part of %u bytes exceeds %u",
+	if (*vlen > d->var_max)
+		return gwe_errf(err, errlen, "%s: variable part of %u bytes exceeds %u",
 		    d->name, *vlen, d->var_max);
-		return -1;
-	}
-	if (len != d->fixed_len + *vlen) {
-		snprintf(err, errlen, "%s: payload is %u bytes, must be %u",
+	if (len != d->fixed_len + *vlen)
+		return gwe_errf(err, errlen, "%s: payload is %u bytes, must be %u",
 		    d->name, len, d->fixed_len + *vlen);
-		return -1;
-	}
 	return 0;
 }
 
@@ -426,36 +435,22 @@ check_hdr(const struct ipc_hdr *h, size_t len, int nfds, const struct ipc_def **
 {
 	const struct ipc_def *d;
 
-	if (h->version != IPC_VERSION) {
-		snprintf(err, errlen, "protocol version %u, expected %u",
+	if (h->version != IPC_VERSION)
+		return gwe_errf(err, errlen, "protocol version %u, expected %u",
 		    (unsigned)h->version, (unsigned)IPC_VERSION);
-		return -1;
-	}
-	if ((d = ipc_def(h->type)) == NULL) {
-		snprintf(err, errlen, "unknown message type %u", h->type);
-		return -1;
-	}
-	if ((h->flags & ~IPC_F_ALL) != 0) {
-		snprintf(err, errlen, "%s: unknown flags 0x%x", d->name, h->flags);
-		return -1;
-	}
-	if ((size_t)h->len != len - IPC_HDR_LEN) {
-		snprintf(err, errlen, "%s: header says %u payload bytes, got %zu",
+	if ((d = ipc_def(h->type)) == NULL)
+		return gwe_errf(err, errlen, "unknown message type %u", h->type);
+	if ((h->flags & ~IPC_F_ALL) != 0)
+		return gwe_errf(err, errlen, "%s: unknown flags 0x%x", d->name, h->flags);
+	if ((size_t)h->len != len - IPC_HDR_LEN)
+		return gwe_errf(err, errlen, "%s: header says %u payload bytes, got %zu",
 		    d->name, h->len, len - IPC_HDR_LEN);
-		return -1;
-	}
-	if (nfds > 1) {
-		snprintf(err, errlen, "%s: %d fds, at most one allowed", d->name, nfds);
-		return -1;
-	}
-	if (d->has_fd && (nfds != 1 || (h->flags & IPC_F_FD) == 0)) {
-		snprintf(err, errlen, "%s: missing its fd", d->name);
-		return -1;
-	}
-	if (!d->has_fd && (nfds != 0 || (h->flags & IPC_F_FD) != 0)) {
-		snprintf(err, errlen, "%s: carries an fd where none belongs", d->name);
-		return -1;
-	}
+	if (nfds > 1)
+		return gwe_errf(err, errlen, "%s: %d fds, at most one allowed", d->name, nfds);
+	if (d->has_fd && (nfds != 1 || (h->flags & IPC_F_FD) == 0))
+		return gwe_errf(err, errlen, "%s: missing its fd", d->name);
+	if (!d->has_fd && (nfds != 0 || (h->flags & IPC_F_FD) != 0))
+		return gwe_errf(err, errlen, "%s: carries an fd where none belongs", d->name);
 	*dp = d;
 	return 0;
 }
@@ -464,7 +459,7 @@ int
 ipc_decode(const uint8_t *buf, size_t len, int nfds, struct ipc_msg *m,
     char *err, size_t errlen)
 {
-	const struct ipc_def *d;
+	const struct ipc_def *d = NULL;
 	const uint8_t *p;
 	uint8_t *st;
 	uint32_t vlen;
@@ -472,14 +467,10 @@ ipc_decode(const uint8_t *buf, size_t len, int nfds, struct ipc_msg *m,
 
 	memset(&m->hdr, 0, sizeof(m->hdr));
 	m->fd = -1;
-	if (len < IPC_HDR_LEN) {
-		snprintf(err, errlen, "message of %zu bytes is shorter than a header", len);
-		return -1;
-	}
-	if (len > IPC_MSG_MAX) {
-		snprintf(err, errlen, "message of %zu bytes is too long", len);
-		return -1;
-	}
+	if (len < IPC_HDR_LEN)
+		return gwe_errf(err, errlen, "message of %zu bytes is shorter than a header", len);
+	if (len > IPC_MSG_MAX)
+		return gwe_errf(err, errlen, "message of %zu bytes is too long", len);
 	get_hdr(buf, &m->hdr);
 	if (check_hdr(&m->hdr, len, nfds, &d, err, errlen) == -1)
 		return -1;
@@ -497,11 +488,9 @@ ipc_decode(const uint8_t *buf, size_t len, int nfds, struct ipc_msg *m,
 			p += 4 + vlen;
 			continue;
 		}
-		if (get_field(f, p, st) == -1) {
-			snprintf(err, errlen, "%s.%s: string not NUL-terminated "
+		if (get_field(f, p, st) == -1)
+			return gwe_errf(err, errlen, "%s.%s: string not NUL-terminated "
 			    "and zero-padded", d->name, f->name);
-			return -1;
-		}
 		p += f->width;
 	}
 	return 0;

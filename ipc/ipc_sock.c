@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * Unix-domain SOCK_SEQPACKET transport: one message is one record, so a
  * short or long read is visible as such.  fds travel with SCM_RIGHTS;
  * a truncated control message or record is fatal for the connection and
@@ -18,12 +17,13 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/util.h"
 #include "ipc.h"
 
 #define IPC_MAX_FDS	4	/* room to notice a sender passing too many */
 
-static int
-make_addr(const char *path, struct sockaddr_un *sun)
+int
+ipc_sockaddr(const char *path, struct sockaddr_un *sun)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
@@ -44,14 +44,10 @@ ipc_listen(const char *path, mode_t mode, uid_t owner, gid_t group, char *err,
 	mode_t old;
 	int fd;
 
-	if (make_addr(path, &sun) == -1) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
+	if (ipc_sockaddr(path, &sun) == -1)
+		return gwe_errf(err, errlen, "%s: path too long", path);
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+		return gwe_errf(err, errlen, "socket: %s", strerror(errno));
 	if (unlink(path) == -1 && errno != ENOENT) {
 		snprintf(err, errlen, "unlink %s: %s", path, strerror(errno));
 		goto fail;
@@ -114,43 +110,6 @@ ipc_accept(int lfd, uid_t want_uid, pid_t *peer_pid, int *refused)
 	}
 	if (peer_pid != NULL)
 		*peer_pid = pid;
-	return fd;
-}
-
-int
-ipc_connect_as(const char *path, uid_t euid, gid_t egid)
-{
-	struct sockaddr_un sun;
-	int fd, rc, saved, switched = 0;
-
-	if (make_addr(path, &sun) == -1)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	/*
-	 * The kernel records the credentials at connect(): while still root,
-	 * take on the service identity for that one call (docs/design.md invariant 3).
-	 */
-	if (geteuid() == 0 && euid != 0) {
-		if (setegid(egid) == -1 || seteuid(euid) == -1) {
-			saved = errno;
-			if (seteuid(0) == -1 || setegid(0) == -1)
-				fatal("could not restore ids after a failed switch");
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		switched = 1;
-	}
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	saved = errno;
-	if (switched && (seteuid(0) == -1 || setegid(0) == -1))
-		fatal("could not restore ids after connect");
-	if (rc == -1) {
-		close(fd);
-		errno = saved;
-		return -1;
-	}
 	return fd;
 }
 
@@ -263,10 +222,8 @@ ipc_recv(int fd, struct ipc_msg *m, int timeout_ms, char *err, size_t errlen)
 	m->fd = -1;
 	if ((rc = wait_readable(fd, timeout_ms)) == 0)
 		return -2;
-	if (rc == -1) {
-		snprintf(err, errlen, "poll: %s", strerror(errno));
-		return -1;
-	}
+	if (rc == -1)
+		return gwe_errf(err, errlen, "poll: %s", strerror(errno));
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = buf;
 	iov.iov_len = sizeof(buf);
@@ -277,23 +234,19 @@ ipc_recv(int fd, struct ipc_msg *m, int timeout_ms, char *err, size_t errlen)
 	do
 		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		snprintf(err, errlen, "recvmsg: %s", strerror(errno));
-		return -1;
-	}
+	if (n == -1)
+		return gwe_errf(err, errlen, "recvmsg: %s", strerror(errno));
 	nfds = collect_fds(&msg, fds, IPC_MAX_FDS, &stray);
 	if (n == 0 && nfds == 0)
 		return 0;
 	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		close_fds(fds, nfds, IPC_MAX_FDS);
-		snprintf(err, errlen, "message %s truncated",
+		return gwe_errf(err, errlen, "message %s truncated",
 		    (msg.msg_flags & MSG_CTRUNC) ? "control data" : "body");
-		return -1;
 	}
 	if (stray) {
 		close_fds(fds, nfds, IPC_MAX_FDS);
-		snprintf(err, errlen, "unexpected control message");
-		return -1;
+		return gwe_errf(err, errlen, "unexpected control message");
 	}
 	if (ipc_decode(buf, (size_t)n, nfds, m, err, errlen) == -1) {
 		close_fds(fds, nfds, IPC_MAX_FDS);

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * Tarball names and versions (docs/design.md section 6).
  *
  *   <APP>.v<VERSION>.tar.gz
@@ -32,53 +31,27 @@ is_app_char(unsigned char c)
 	    is_digit(c) || c == '_' || c == '-';
 }
 
+/* Check app (version 0) or version (1) bytes [s, s+len); 0 or -1 with reason. */
 static int
-is_version_char(unsigned char c)
+check_part(const char *s, size_t len, int version, char *reason, size_t reasonlen)
 {
-	return is_app_char(c) || c == '.';
-}
-
-/* Check app bytes [s, s+len); 0 or -1 with reason. */
-static int
-check_app(const char *s, size_t len, char *reason, size_t reasonlen)
-{
-	size_t i;
+	const char *what = version ? "version" : "app";
+	size_t i, max = version ? VFY_VERSION_MAX : VFY_APP_MAX;
 
 	if (len == 0)
-		return gwe_errf(reason, reasonlen, "name: app is empty");
-	if (len > VFY_APP_MAX)
-		return gwe_errf(reason, reasonlen,
-		    "name: app is %zu bytes, more than %d", len, VFY_APP_MAX);
-	for (i = 0; i < len; i++) {
-		if (!is_app_char((unsigned char)s[i]))
-			return gwe_errf(reason, reasonlen,
-			    "name: app has bad byte 0x%02x at %zu",
-			    (unsigned char)s[i], i);
-	}
-	return 0;
-}
-
-/* Check version bytes [s, s+len); 0 or -1 with reason. */
-static int
-check_version(const char *s, size_t len, char *reason, size_t reasonlen)
-{
-	size_t i;
-
-	if (len == 0)
-		return gwe_errf(reason, reasonlen, "name: version is empty");
-	if (len > VFY_VERSION_MAX)
-		return gwe_errf(reason, reasonlen,
-		    "name: version is %zu bytes, more than %d", len,
-		    VFY_VERSION_MAX);
-	if (!is_digit((unsigned char)s[0]))
+		return gwe_errf(reason, reasonlen, "name: %s is empty", what);
+	if (len > max)
+		return gwe_errf(reason, reasonlen, "name: %s is %zu bytes, more than %zu",
+		    what, len, max);
+	if (version && !is_digit((unsigned char)s[0]))
 		return gwe_errf(reason, reasonlen,
 		    "name: version does not start with a digit");
 	for (i = 0; i < len; i++) {
-		if (!is_version_char((unsigned char)s[i]))
+		if (!is_app_char((unsigned char)s[i]) && !(version && s[i] == '.'))
 			return gwe_errf(reason, reasonlen,
-			    "name: version has bad byte 0x%02x at %zu",
+			    "name: %s has bad byte 0x%02x at %zu", what,
 			    (unsigned char)s[i], i);
-		if (i > 0 && s[i] == '.' && s[i - 1] == '.')
+		if (version && i > 0 && s[i] == '.' && s[i - 1] == '.')
 			return gwe_errf(reason, reasonlen,
 			    "name: version contains \"..\"");
 	}
@@ -112,8 +85,8 @@ vfy_name_parse(const char *name, char app[VFY_APP_MAX + 1],
 		    "name: no .v<version> after the app");
 	applen = (size_t)(dot - name);
 	vlen = len - applen - 2;
-	if (check_app(name, applen, reason, reasonlen) == -1 ||
-	    check_version(dot + 2, vlen, reason, reasonlen) == -1)
+	if (check_part(name, applen, 0, reason, reasonlen) == -1 ||
+	    check_part(dot + 2, vlen, 1, reason, reasonlen) == -1)
 		return -1;
 	memcpy(app, name, applen);
 	app[applen] = '\0';
@@ -122,26 +95,25 @@ vfy_name_parse(const char *name, char app[VFY_APP_MAX + 1],
 	return 0;
 }
 
+/* A NUL-terminated app (version 0) or version (1) alone. */
+static int
+part_valid(const char *s, int version)
+{
+	size_t max = version ? VFY_VERSION_MAX : VFY_APP_MAX;
+
+	return s != NULL && check_part(s, strnlen(s, max + 1), version, NULL, 0) == 0;
+}
+
 int
 vfy_app_valid(const char *app)
 {
-	size_t len;
-
-	if (app == NULL)
-		return 0;
-	len = strnlen(app, VFY_APP_MAX + 1);
-	return check_app(app, len, NULL, 0) == 0;
+	return part_valid(app, 0);
 }
 
 int
 vfy_version_valid(const char *version)
 {
-	size_t len;
-
-	if (version == NULL)
-		return 0;
-	len = strnlen(version, VFY_VERSION_MAX + 1);
-	return check_version(version, len, NULL, 0) == 0;
+	return part_valid(version, 1);
 }
 
 static int

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * Tarball names and versions (docs/design.md section 6):
  *   <APP>.v<VERSION>.tar.gz
  * APP is 1-64 of [A-Za-z0-9_-]; VERSION is 1-32 of [A-Za-z0-9._-], starts

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * minisign public keys and signatures (docs/design.md section 7).
  *
  * Public key file:
@@ -31,6 +30,7 @@
 
 #include <sodium.h>
 
+#include "../common/log.h"
 #include "../common/util.h"
 #include "vfy_sig.h"
 
@@ -262,52 +262,15 @@ vfy_minisig_parse(const char *text, size_t len, struct vfy_minisig *out,
 
 /* ---- key ring ------------------------------------------------------------ */
 
-static int
-keyring_has(const struct vfy_keyring *kr, const uint8_t keyid[VFY_KEYID_LEN])
+static const struct vfy_pubkey *
+keyring_find(const struct vfy_keyring *kr, const uint8_t keyid[VFY_KEYID_LEN])
 {
 	size_t i;
 
-	for (i = 0; i < kr->n; i++)
+	for (i = 0; i < kr->n && i < VFY_MAX_KEYS; i++)
 		if (memcmp(kr->keys[i].keyid, keyid, VFY_KEYID_LEN) == 0)
-			return 1;
-	return 0;
-}
-
-/* Read a whole small regular file: at most KEYFILE_MAX bytes. */
-static int
-read_small(int fd, const char *path, char *buf, size_t *len, char *reason,
-    size_t reasonlen)
-{
-	struct stat st;
-	ssize_t r;
-	size_t off = 0;
-
-	if (fstat(fd, &st) == -1)
-		return gwe_errf(reason, reasonlen, "keys: %s: %s", path,
-		    strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return gwe_errf(reason, reasonlen, "keys: %s: not a regular file",
-		    path);
-	if (st.st_size > KEYFILE_MAX)
-		return gwe_errf(reason, reasonlen,
-		    "keys: %s: larger than %d bytes", path, KEYFILE_MAX);
-	for (;;) {
-		r = pread(fd, buf + off, KEYFILE_MAX + 1 - off, (off_t)off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return gwe_errf(reason, reasonlen, "keys: %s: %s", path,
-			    strerror(errno));
-		if (r == 0)
-			break;
-		off += (size_t)r;
-		if (off > KEYFILE_MAX)
-			return gwe_errf(reason, reasonlen,
-			    "keys: %s: larger than %d bytes", path,
-			    KEYFILE_MAX);
-	}
-	*len = off;
-	return 0;
+			return &kr->keys[i];
+	return NULL;
 }
 
 /*
@@ -318,10 +281,10 @@ static int
 keyring_add_at(struct vfy_keyring *kr, int dirfd, const char *name,
     const char *path, int oflags, char *reason, size_t reasonlen)
 {
-	char buf[KEYFILE_MAX + 1], why[VFY_REASON_MAX];
+	char *buf, why[VFY_REASON_MAX];
 	struct vfy_pubkey pk;
 	size_t len = 0;
-	int fd, r;
+	int fd, r, e;
 
 	if (strlen(path) >= sizeof(pk.source))
 		return gwe_errf(reason, reasonlen, "keys: path too long: %.64s...",
@@ -331,13 +294,20 @@ keyring_add_at(struct vfy_keyring *kr, int dirfd, const char *name,
 	if (fd == -1)
 		return gwe_errf(reason, reasonlen, "keys: %s: %s", path,
 		    strerror(errno));
-	r = read_small(fd, path, buf, &len, reason, reasonlen);
+	r = gwe_read_fd(fd, KEYFILE_MAX, &buf, &len);
+	e = errno;
 	close(fd);
+	if (r == -1 && e == EFBIG)
+		return gwe_errf(reason, reasonlen, "keys: %s: larger than %d bytes", path,
+		    KEYFILE_MAX);
 	if (r == -1)
-		return -1;
-	if (vfy_pubkey_parse(buf, len, &pk, why, sizeof(why)) == -1)
+		return gwe_errf(reason, reasonlen, "keys: %s: %s", path,
+		    e == EINVAL ? "not a regular file" : strerror(e));
+	r = vfy_pubkey_parse(buf, len, &pk, why, sizeof(why));
+	free(buf);
+	if (r == -1)
 		return gwe_errf(reason, reasonlen, "keys: %s: %s", path, why);
-	if (keyring_has(kr, pk.keyid))
+	if (keyring_find(kr, pk.keyid) != NULL)
 		return 0;	/* the same key id twice: keep the first */
 	if (kr->n >= VFY_MAX_KEYS)
 		return gwe_errf(reason, reasonlen, "keys: %s: more than %d keys",
@@ -455,6 +425,25 @@ vfy_keyring_load_dir(struct vfy_keyring *kr, const char *dir, char *reason,
 	return r;
 }
 
+int
+vfy_keyring_load_policy(struct vfy_keyring *kr, const char *keys_dir, int require_signature,
+    char *err, size_t errlen)
+{
+	char why[512];
+
+	if (vfy_keyring_load_dir(kr, keys_dir, why, sizeof(why)) == -1) {
+		if (require_signature)
+			return gwe_errf(err, errlen, "keys not loaded dir=%s reason=\"%s\"",
+			    keys_dir, why);
+		log_warnx("keys not loaded dir=%s reason=\"%s\"", keys_dir, why);
+	}
+	if (require_signature && kr->n == 0)
+		return gwe_errf(err, errlen, "no trusted key dir=%s require_signature=true",
+		    keys_dir);
+	log_info("keys loaded count=%zu dir=%s", kr->n, keys_dir);
+	return 0;
+}
+
 /* ---- checking -------------------------------------------------------------- */
 
 /* vfy_digest_fd(), but -2 when the file ends before size. */
@@ -465,7 +454,6 @@ digest_fd(int fd, uint64_t size, uint8_t digest[VFY_DIGEST_LEN])
 	uint8_t buf[CHUNK];
 	uint64_t off = 0;
 	size_t want;
-	ssize_t r;
 
 	if ((uint64_t)(off_t)size != size || (off_t)size < 0) {
 		errno = EFBIG;
@@ -478,17 +466,14 @@ digest_fd(int fd, uint64_t size, uint8_t digest[VFY_DIGEST_LEN])
 	}
 	while (off < size) {
 		want = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
-		r = pread(fd, buf, want, (off_t)off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0) {
+		if (gwe_read_at(fd, buf, want, (off_t)off) < want) {
+			if (errno != 0)
+				return -1;
 			errno = EIO;
 			return -2;
 		}
-		crypto_generichash_update(&st, buf, (size_t)r);
-		off += (uint64_t)r;
+		crypto_generichash_update(&st, buf, want);
+		off += want;
 	}
 	crypto_generichash_final(&st, digest, VFY_DIGEST_LEN);
 	return 0;
@@ -498,17 +483,6 @@ int
 vfy_digest_fd(int fd, uint64_t size, uint8_t digest[VFY_DIGEST_LEN])
 {
 	return digest_fd(fd, size, digest) == 0 ? 0 : -1;
-}
-
-static const struct vfy_pubkey *
-keyring_find(const struct vfy_keyring *kr, const uint8_t keyid[VFY_KEYID_LEN])
-{
-	size_t i;
-
-	for (i = 0; i < kr->n && i < VFY_MAX_KEYS; i++)
-		if (memcmp(kr->keys[i].keyid, keyid, VFY_KEYID_LEN) == 0)
-			return &kr->keys[i];
-	return NULL;
 }
 
 static int
@@ -531,23 +505,15 @@ check_global(const struct vfy_minisig *sig, const struct vfy_pubkey *pk,
 	return 0;
 }
 
-/* expires:<decimal unix time>: digits only, fits in int64. */
+/* expires:<decimal unix time>: digits only (at most 19), fits in int64. */
 static int
 parse_expires(const char *v, size_t len, int64_t *out)
 {
-	int64_t t = 0;
-	size_t i;
+	uint64_t t;
 
-	if (len == 0 || len > 19)
+	if (len > 19 || gwe_parse_u64n(v, len, 0, INT64_MAX, &t) == -1)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		if (t > (INT64_MAX - (v[i] - '0')) / 10)
-			return -1;
-		t = t * 10 + (v[i] - '0');
-	}
-	*out = t;
+	*out = (int64_t)t;
 	return 0;
 }
 

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * minisign signatures (docs/design.md section 7): Ed25519 over the BLAKE2b-512
  * of the file (algorithm "ED"), with a global signature over the
  * signature and the trusted comment.  Legacy "Ed" is refused.  The text
@@ -63,6 +62,15 @@ int	vfy_keyring_load_dir(struct vfy_keyring *kr, const char *dir,
 	    char *reason, size_t reasonlen);
 
 /*
+ * The one key-loading rule (docs/design.md section 7).  -1 (err says why:
+ * refuse to go on) when require_signature and keys_dir does not load or
+ * holds no key; else 0, a dir that does not load logged and kr empty.
+ * Logs "keys loaded count=N dir=D"; a require_signature=false warning is the caller's.
+ */
+int	vfy_keyring_load_policy(struct vfy_keyring *kr, const char *keys_dir,
+	    int require_signature, char *err, size_t errlen);
+
+/*
  * Parse the text of a .minisig file; len is exact (no NUL needed).  Only
  * LF line ends; the trusted comment is at most VFY_COMMENT_MAX bytes.
  * Legacy "Ed" signatures are refused here (the structure holds no
@@ -72,16 +80,11 @@ int	vfy_minisig_parse(const char *text, size_t len, struct vfy_minisig *out,
 	    char *reason, size_t reasonlen);
 
 /*
- * Verify the file behind fd (read with pread from offset 0 up to size,
- * never read/lseek) against sig: key id among the ring, global signature
- * over signature+trusted comment, signature over BLAKE2b-512 of the
- * bytes, "file:<name>" in the trusted comment, "expires:<t>" > now when
- * present (a malformed or repeated expires: is refused, as is a
- * repeated file:).  Checks in that order after the key id: global
- * signature, trusted comment, then the file.  The digest (BLAKE2b-512 of
- * the bytes) is computed first, so it is filled on every refusal when the
- * file could be read (zeros otherwise).  Returns 0 accepted, -1 refused
- * (reason set).
+ * Verify fd's bytes [0,size) (pread only) against sig, in this order: key
+ * id in the ring, global signature, trusted comment ("file:<name>" once,
+ * "expires:<t>" > now when present, at most once), signature over the
+ * BLAKE2b-512.  The digest is computed first, so it is filled on every
+ * refusal when fd could be read (zeros otherwise).  0 accepted, -1 refused.
  */
 int	vfy_sig_check_fd(int fd, uint64_t size, const char *name,
 	    const struct vfy_minisig *sig, const struct vfy_keyring *kr,

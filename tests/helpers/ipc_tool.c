@@ -27,6 +27,8 @@
 #include "../../common/log.h"
 #include "../../common/util.h"
 #include "../../ipc/ipc.h"
+#include "../../verify/vfy_sig_file.h"
+#include "../../ipc/ipc_send.h"
 
 #define WAIT_MS	30000
 
@@ -92,18 +94,19 @@ fail:
 static int
 read_sig(const char *path, struct ipc_verify_req *v)
 {
-	char *data;
+	static char buf[IPC_SIG_MAX + 1];
+	char err[512];
 	size_t len;
 
 	if (strcmp(path, "-") == 0)
 		return 0;
-	if (gwe_read_file(path, IPC_SIG_MAX, &data, &len) == -1) {
-		fprintf(stderr, "ipc_tool: %s: %s\n", path, strerror(errno));
+	if (vfy_sig_read_file(path, IPC_SIG_MAX, buf, sizeof(buf), &len, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "ipc_tool: %s\n", err);
 		return -1;
 	}
-	memcpy(v->sig, data, len);
+	memcpy(v->sig, buf, len);
 	v->sig_len = (uint32_t)len;
-	free(data);
 	return 0;
 }
 
@@ -188,17 +191,25 @@ cmd_verify(int argc, char **argv)
 	return rc;
 }
 
+/* Wait up to 5 s for the server to hang up, then close: ipc_recv's answer. */
+static int
+hangup_wait(int fd)
+{
+	char err[256];
+	int rc = ipc_recv(fd, &msg, 5000, err, sizeof(err));
+
+	close(fd);
+	return rc;
+}
+
 static int
 cmd_connect(char **argv)
 {
-	char err[256];
-	int fd, rc;
+	int fd;
 
 	if ((fd = connect_to(argv[2], argv[3])) == -1)
 		return 2;
-	rc = ipc_recv(fd, &msg, 5000, err, sizeof(err));
-	close(fd);
-	if (rc == -2) {
+	if (hangup_wait(fd) == -2) {
 		printf("open\n");
 		return 1;
 	}
@@ -235,7 +246,6 @@ cmd_apps(char **argv)
 static int
 cmd_badtype(char **argv)
 {
-	char err[256];
 	int fd, rc;
 
 	if ((fd = connect_to(argv[2], argv[3])) == -1)
@@ -243,8 +253,7 @@ cmd_badtype(char **argv)
 	ipc_init(&msg, IPC_APPS_END, 1);
 	if (ipc_send(fd, &msg) == -1)
 		return 2;
-	rc = ipc_recv(fd, &msg, 5000, err, sizeof(err));
-	close(fd);
+	rc = hangup_wait(fd);
 	if (rc == 0 || rc == -1) {
 		printf("closed\n");
 		return 0;

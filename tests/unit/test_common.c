@@ -21,6 +21,9 @@
 #include "../../common/priv.h"
 #include "../../common/safefile.h"
 #include "../../common/util.h"
+#include "../../common/buf.h"
+#include "../../common/text.h"
+#include "testutil.h"
 
 #define TEST_UID 61001
 #define TEST_GID 61001
@@ -107,18 +110,14 @@ static int
 setup_dir(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/gwe-common.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return tu_mkdtemp(dir, sizeof(dir), "gwe-common");
 }
 
 static int
 teardown_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmtree(dir);
 }
 
 static int
@@ -202,6 +201,70 @@ test_parse_helpers(void **state)
 	assert_int_equal(gwe_parse_bool("2", &b), -1);
 	assert_int_equal(gwe_strlcpy(small, "abcdef", sizeof(small)), 6);
 	assert_string_equal(small, "abc");
+	assert_int_equal(gwe_parse_u64n("1234", 2, 0, 100, &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(gwe_parse_u64n("12", 0, 0, 100, &v), -1);
+}
+
+/* One cleaner, each context's flags (common/text.h). */
+static void
+test_text_clean(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t inlen;
+		unsigned flags;
+		const char *want;
+	} t[] = {
+		{ "a\nb\rc\td\x1b", 8, GWE_TEXT_LOG, "a b c?d?" },
+		{ "caf\xc3\xa9 \xc2\x85 \xff", 11, GWE_TEXT_LOG, "caf\xc3\xa9 ?? ?" },
+		{ "a\"b\\c\n\xc3\xa9", 9, GWE_TEXT_VALUE, "a?b?c???" },
+		{ "a\\b\n\t\r\"\xc3\xa9\xc2\x85\xfe", 14, GWE_TEXT_TTY,
+		    "a\\\\b\n\t\\x0d\"\xc3\xa9\\xc2\\x85\\xfe" },
+		{ "a\nb", 3, GWE_TEXT_TTY | GWE_TEXT_NOLF, "a\\x0ab" },
+		{ "a\0b\xe0\x80z\x01", 7, GWE_TEXT_UTF8,
+		    "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd" "z\x01" },
+		{ "stop\0here", 9, GWE_TEXT_LOG, "stop" },
+	};
+	char out[64];
+	size_t i, n, changed;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = gwe_text_clean(out, sizeof(out), t[i].in, t[i].inlen, t[i].flags, NULL);
+		assert_string_equal(out, t[i].want);
+		assert_int_equal(n, strlen(t[i].want));
+	}
+	/* Whole characters only, and the count of replacements. */
+	assert_int_equal(gwe_text_clean(out, 8, "abcdef\xc3\xa9", 8, GWE_TEXT_UTF8, &changed), 6);
+	assert_int_equal(changed, 0);
+	assert_int_equal(gwe_text_clean(out, 16, "ab\xff\xff", 4, GWE_TEXT_UTF8, &changed), 8);
+	assert_int_equal(changed, 2);
+}
+
+static void
+test_buf(void **state)
+{
+	struct gwe_buf b = { 0 };
+	char big[1000];
+
+	(void)state;
+	assert_int_equal(gwe_buf_add(&b, "", 0), 0);
+	assert_string_equal(b.p, "");
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(gwe_buf_add(&b, "ab", 2), 0);
+	assert_int_equal(gwe_buf_add(&b, big, sizeof(big)), 0);
+	assert_int_equal(b.len, 1002);
+	assert_int_equal(b.p[1002], '\0');
+	gwe_buf_free(&b);
+	b.max = 4;	/* len + 1 <= max */
+	assert_int_equal(gwe_buf_add(&b, "abc", 3), 0);
+	assert_int_equal(gwe_buf_add(&b, "d", 1), -1);
+	assert_int_equal(gwe_buf_add(&b, "", 0), -1);	/* the failure sticks */
+	assert_string_equal(b.p, "abc");
+	gwe_buf_free(&b);
+	assert_int_equal(gwe_buf_add(&b, (const void *)big, SIZE_MAX / 2), -1);
+	gwe_buf_free(&b);
 }
 
 /* Log lines go to stderr one event a line, newlines folded. */
@@ -226,8 +289,8 @@ test_log_one_line(void **state)
 	dup2(saved, 2);
 	close(saved);
 	close(fd);
-	log_setstderr(0);
-	assert_int_equal(gwe_read_file(path, 4096, &buf, &len), 0);
+	log_init("test", 0, LOG_LVL_INFO);	/* stderr off again */
+	buf = tu_read_file(path, &len);
 	assert_non_null(strstr(buf, ": info: install done app=a b exit=0\n"));
 	assert_null(strstr(buf, "not shown"));
 	assert_non_null(strstr(buf, "warning: open failed path=/x error=\"No such file or directory\"\n"));
@@ -243,6 +306,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_safe_write, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_read_file_limits, setup_dir, teardown_dir),
 		cmocka_unit_test(test_parse_helpers),
+		cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_buf),
 		cmocka_unit_test_setup_teardown(test_log_one_line, setup_dir, teardown_dir),
 	};
 

@@ -55,6 +55,35 @@ teardown(void **state)
 	return 0;
 }
 
+/* Each [limits] number: its default, and the value every_key below sets. */
+#define LIM(f, d, v) { #f, offsetof(struct gwe_config, limits.f), d, v }
+static const struct {
+	const char	*name;
+	size_t		 off;
+	uint64_t	 def, set;
+} limits_want[] = {
+	LIM(max_tarball_bytes, 256ULL << 20, 1000), LIM(max_unpacked_bytes, 1ULL << 30, 2000),
+	LIM(max_entry_bytes, 512ULL << 20, 3000), LIM(max_entries, 50000, 40),
+	LIM(max_ratio, 100, 50), LIM(max_order_bytes, 65536, 600),
+	LIM(max_sig_bytes, 16384, 700), LIM(install_timeout, 600, 8),
+	LIM(output_cap, 65536, 900),
+};
+
+static void
+assert_limits(const struct gwe_config *c, int set)
+{
+	uint64_t v, want;
+	size_t i;
+
+	for (i = 0; i < sizeof(limits_want) / sizeof(limits_want[0]); i++) {
+		memcpy(&v, (const char *)c + limits_want[i].off, sizeof(v));
+		want = set ? limits_want[i].set : limits_want[i].def;
+		if (v != want)
+			fail_msg("limits.%s is %llu, want %llu", limits_want[i].name,
+			    (unsigned long long)v, (unsigned long long)want);
+	}
+}
+
 static void
 test_defaults(void **state)
 {
@@ -66,15 +95,7 @@ test_defaults(void **state)
 	assert_int_equal(c.update_interval, 43200);
 	assert_int_equal(c.require_signature, 1);
 	assert_int_equal(c.allow_downgrade, 0);
-	assert_int_equal(c.limits.max_tarball_bytes, 256ULL << 20);
-	assert_int_equal(c.limits.max_unpacked_bytes, 1ULL << 30);
-	assert_int_equal(c.limits.max_entry_bytes, 512ULL << 20);
-	assert_int_equal(c.limits.max_entries, 50000);
-	assert_int_equal(c.limits.max_ratio, 100);
-	assert_int_equal(c.limits.max_order_bytes, 65536);
-	assert_int_equal(c.limits.max_sig_bytes, 16384);
-	assert_int_equal(c.limits.install_timeout, 600);
-	assert_int_equal(c.limits.output_cap, 65536);
+	assert_limits(&c, 0);
 	assert_int_equal(c.limits.keep_staging, 0);
 	assert_string_equal(c.state_dir, "/var/lib/gwe");
 	assert_string_equal(c.run_dir, "/run/gwe");
@@ -146,15 +167,7 @@ test_every_key(void **state)
 	assert_int_equal(c.allow_downgrade, 1);
 	assert_string_equal(c.net_user, "61001");
 	assert_string_equal(c.verify_user, "gwe-verify");
-	assert_int_equal(c.limits.max_tarball_bytes, 1000);
-	assert_int_equal(c.limits.max_unpacked_bytes, 2000);
-	assert_int_equal(c.limits.max_entry_bytes, 3000);
-	assert_int_equal(c.limits.max_entries, 40);
-	assert_int_equal(c.limits.max_ratio, 50);
-	assert_int_equal(c.limits.max_order_bytes, 600);
-	assert_int_equal(c.limits.max_sig_bytes, 700);
-	assert_int_equal(c.limits.install_timeout, 8);
-	assert_int_equal(c.limits.output_cap, 900);
+	assert_limits(&c, 1);
 	assert_int_equal(c.limits.keep_staging, 1);
 	assert_string_equal(c.state_dir, "/tmp/state");
 	assert_string_equal(c.run_dir, "/tmp/run");

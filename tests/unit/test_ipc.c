@@ -23,6 +23,7 @@
 
 #include "../../common/log.h"
 #include "../../ipc/ipc.h"
+#include "../../ipc/ipc_send.h"
 
 static uint8_t buf[IPC_MSG_MAX + 64];
 static struct ipc_msg in, out;
@@ -160,14 +161,21 @@ refused(size_t len, int nfds, const char *want)
 		fail_msg("reason \"%s\" does not mention \"%s\"", err, want);
 }
 
+/* An ACK encoded into buf; its length. */
+static ssize_t
+encoded_ack(void)
+{
+	fill(&out, IPC_ACK);
+	return encode(&out);
+}
+
 static void
 test_refuse_short_long_trailing(void **state)
 {
 	ssize_t n;
 
 	(void)state;
-	fill(&out, IPC_ACK);
-	n = encode(&out);
+	n = encoded_ack();
 	refused(5, 0, "shorter than a header");
 	refused((size_t)n - 1, 0, "header says");
 	/* trailing byte, header unchanged */
@@ -187,8 +195,7 @@ test_refuse_version_type_flags(void **state)
 	ssize_t n;
 
 	(void)state;
-	fill(&out, IPC_ACK);
-	n = encode(&out);
+	n = encoded_ack();
 	buf[0] = 2;
 	refused((size_t)n, 0, "protocol version 2");
 	buf[0] = 1;
@@ -481,6 +488,36 @@ test_unsealed_memfd_refused(void **state)
 	close(fd);
 }
 
+/* A file (or a pipe, which copy_file_range refuses) into a sealed memfd. */
+static void
+test_memfd_copy(void **state)
+{
+	char path[] = "/tmp/gwe-ipc-copy.XXXXXX", err[256], got[8];
+	uint64_t size;
+	int src, fd, p[2];
+
+	(void)state;
+	assert_true((src = mkstemp(path)) >= 0);
+	unlink(path);
+	assert_int_equal(write(src, "abcdef", 6), 6);	/* the offset is now 6 */
+	assert_true((fd = ipc_memfd_copy(src, 6, "t", err, sizeof(err))) >= 0);
+	assert_int_equal(ipc_memfd_check(fd, 6, &size, err, sizeof(err)), 0);
+	assert_int_equal(ipc_pread_full(fd, got, 6, 0), 0);
+	assert_memory_equal(got, "abcdef", 6);
+	close(fd);
+	assert_int_equal(lseek(src, 0, SEEK_CUR), 6);	/* untouched */
+	/* A source shorter than announced fails. */
+	assert_int_equal(ipc_memfd_copy(src, 10, "t", err, sizeof(err)), -1);
+	assert_int_equal(errno, EIO);
+	assert_non_null(strstr(err, "source ends after 6 of 10 bytes"));
+	close(src);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(ipc_memfd_copy(p[0], 1, "t", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "copy: "));
+	close(p[0]);
+	close(p[1]);
+}
+
 /* ---- peer credentials (root only: needs to switch uids) -------------------- */
 
 #define TEST_UID	61001
@@ -553,6 +590,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sock_wrong_route, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_sock_eof, setup_pair, teardown_pair),
 		cmocka_unit_test(test_unsealed_memfd_refused),
+		cmocka_unit_test(test_memfd_copy),
 		cmocka_unit_test(test_peer_uid),
 	};
 

@@ -1,4 +1,4 @@
-/* Unit tests for common/vfy_name.c: the tarball name grammar and versions. */
+/* Unit tests for verify/vfy_name.c: the tarball name grammar and versions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,26 +148,28 @@ test_nul_and_overlong(void **state)
 static void
 test_parts_valid(void **state)
 {
+	static const struct {
+		const char	*s;
+		int		 version, want;	/* vfy_version_valid, else vfy_app_valid */
+	} t[] = {
+		{ "a", 0, 1 }, { "A-b_9", 0, 1 }, { "", 0, 0 }, { "a.b", 0, 0 }, { "a/b", 0, 0 },
+		{ NULL, 0, 0 },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0, 0 },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0, 1 },
+		{ "1", 1, 1 }, { "1.2.3-rc_1", 1, 1 }, { "12345678901234567890123456789012", 1, 1 },
+		{ "123456789012345678901234567890123", 1, 0 }, { "", 1, 0 }, { "a1", 1, 0 },
+		{ "1..2", 1, 0 }, { "1/2", 1, 0 }, { NULL, 1, 0 },
+	};
+	size_t i;
+	int got;
+
 	(void)state;
-	assert_true(vfy_app_valid("a"));
-	assert_true(vfy_app_valid("A-b_9"));
-	assert_false(vfy_app_valid(""));
-	assert_false(vfy_app_valid("a.b"));
-	assert_false(vfy_app_valid("a/b"));
-	assert_false(vfy_app_valid(NULL));
-	assert_false(vfy_app_valid(
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	assert_true(vfy_app_valid(
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	assert_true(vfy_version_valid("1"));
-	assert_true(vfy_version_valid("1.2.3-rc_1"));
-	assert_true(vfy_version_valid("12345678901234567890123456789012"));
-	assert_false(vfy_version_valid("123456789012345678901234567890123"));
-	assert_false(vfy_version_valid(""));
-	assert_false(vfy_version_valid("a1"));
-	assert_false(vfy_version_valid("1..2"));
-	assert_false(vfy_version_valid("1/2"));
-	assert_false(vfy_version_valid(NULL));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		got = t[i].version ? vfy_version_valid(t[i].s) : vfy_app_valid(t[i].s);
+		if ((got != 0) != t[i].want)
+			fail_msg("%s_valid(\"%s\") is %d", t[i].version ? "version" : "app",
+			    t[i].s ? t[i].s : "(null)", got);
+	}
 }
 
 struct vcmp {

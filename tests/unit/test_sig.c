@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/vfy_sig.c: minisign keys and signatures, made
+ * Unit tests for verify/vfy_sig.c: minisign keys and signatures, made
  * with Debian's minisign CLI in a temporary directory, plus hand-made
  * texts (libsodium) for the malformed and corner cases.
  */
@@ -22,7 +22,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "../../common/log.h"
 #include "../../verify/vfy_sig.h"
+#include "../../verify/vfy_sig_file.h"
 
 #define FILE_NAME	"app.v1.2.tar.gz"
 #define FILE_SIZE	(200 * 1024 + 17)	/* several 64 KiB chunks */
@@ -146,9 +148,10 @@ msign(const char *key, const char *path, const char *sigpath, const char *tc,
 		fail_msg("minisign -S %s failed", path);
 }
 
-/* Parse a text given as bytes in an exact-length copy. */
+/* Parse a signature (sig) or a key (pk) given as bytes in an exact-length copy. */
 static int
-parse_sig(const void *text, size_t len, struct vfy_minisig *sig, char *why)
+parse_copy(const void *text, size_t len, struct vfy_minisig *sig, struct vfy_pubkey *pk,
+    char *why)
 {
 	char *copy = malloc(len > 0 ? len : 1);
 	int r;
@@ -156,23 +159,22 @@ parse_sig(const void *text, size_t len, struct vfy_minisig *sig, char *why)
 	assert_non_null(copy);
 	memcpy(copy, text, len);
 	why[0] = '\0';
-	r = vfy_minisig_parse(copy, len, sig, why, VFY_REASON_MAX);
+	r = sig != NULL ? vfy_minisig_parse(copy, len, sig, why, VFY_REASON_MAX) :
+	    vfy_pubkey_parse(copy, len, pk, why, VFY_REASON_MAX);
 	free(copy);
 	return r;
 }
 
 static int
+parse_sig(const void *text, size_t len, struct vfy_minisig *sig, char *why)
+{
+	return parse_copy(text, len, sig, NULL, why);
+}
+
+static int
 parse_pub(const void *text, size_t len, struct vfy_pubkey *pk, char *why)
 {
-	char *copy = malloc(len > 0 ? len : 1);
-	int r;
-
-	assert_non_null(copy);
-	memcpy(copy, text, len);
-	why[0] = '\0';
-	r = vfy_pubkey_parse(copy, len, pk, why, VFY_REASON_MAX);
-	free(copy);
-	return r;
+	return parse_copy(text, len, NULL, pk, why);
 }
 
 static void
@@ -728,6 +730,52 @@ struct malformed {
 	const char	*want;
 };
 
+/* test_malformed_sig, continued: cut, extended and corrupted copies of good. */
+static void
+malformed_sig_cuts(char *good, size_t len, char *longc, size_t longclen)
+{
+	struct vfy_minisig sig;
+	char why[VFY_REASON_MAX], *t;
+
+	/* missing lines, trailing data, CRLF, NUL, over-long line 1 */
+	t = strchr(strchr(good, '\n') + 1, '\n') + 1;
+	expect_reason(parse_sig(good, (size_t)(t - good), &sig, why), why,
+	    "missing line 3");
+	t = strchr(t, '\n') + 1;
+	expect_reason(parse_sig(good, (size_t)(t - good), &sig, why), why,
+	    "missing line 4");
+	assert_non_null(t = malloc(len + 8));
+	memcpy(t, good, len);
+	memcpy(t + len, "\n", 1);
+	expect_reason(parse_sig(t, len + 1, &sig, why), why,
+	    "trailing data after line 4");
+	memcpy(t + len, "x", 1);
+	expect_reason(parse_sig(t, len + 1, &sig, why), why,
+	    "trailing data after line 4");
+	memcpy(t, good, len);
+	t[len - 1] = '\r';
+	expect_reason(parse_sig(t, len, &sig, why), why, "carriage return");
+	memcpy(t, good, len);
+	t[strlen("untrusted comment: ") + 2] = '\0';
+	expect_reason(parse_sig(t, len, &sig, why), why, "NUL byte on line 1");
+	memcpy(t, good, len);
+	*(char *)memmem(t, len, "file:", 5) = '\0';
+	expect_reason(parse_sig(t, len, &sig, why), why, "NUL byte on line 3");
+	free(t);
+	memcpy(longc, "untrusted comment: ", 19);
+	memset(longc + 19, 'u', longclen - 20);
+	longc[19 + VFY_COMMENT_MAX + 1] = '\0';
+	t = with_line("a\nb\n", 1, longc);
+	expect_reason(parse_sig(t, strlen(t), &sig, why), why,
+	    "comment on line 1 is longer than 1024");
+	free(t);
+	/* a line 2 far longer than any base64 of 74 bytes */
+	t = with_line("untrusted comment: \nb\n", 2, longc + 19);
+	expect_reason(parse_sig(t, strlen(t), &sig, why), why,
+	    "line 2 is too long");
+	free(t);
+}
+
 static void
 test_malformed_sig(void **state)
 {
@@ -794,44 +842,8 @@ test_malformed_sig(void **state)
 	free(b75);
 	free(b63);
 	free(b65);
-	/* missing lines, trailing data, CRLF, NUL, over-long line 1 */
-	t = strchr(strchr(good, '\n') + 1, '\n') + 1;
-	expect_reason(parse_sig(good, (size_t)(t - good), &sig, why), why,
-	    "missing line 3");
-	t = strchr(t, '\n') + 1;
-	expect_reason(parse_sig(good, (size_t)(t - good), &sig, why), why,
-	    "missing line 4");
-	assert_non_null(t = malloc(len + 8));
-	memcpy(t, good, len);
-	memcpy(t + len, "\n", 1);
-	expect_reason(parse_sig(t, len + 1, &sig, why), why,
-	    "trailing data after line 4");
-	memcpy(t + len, "x", 1);
-	expect_reason(parse_sig(t, len + 1, &sig, why), why,
-	    "trailing data after line 4");
-	memcpy(t, good, len);
-	t[len - 1] = '\r';
-	expect_reason(parse_sig(t, len, &sig, why), why, "carriage return");
-	memcpy(t, good, len);
-	t[strlen("untrusted comment: ") + 2] = '\0';
-	expect_reason(parse_sig(t, len, &sig, why), why, "NUL byte on line 1");
-	memcpy(t, good, len);
-	*(char *)memmem(t, len, "file:", 5) = '\0';
-	expect_reason(parse_sig(t, len, &sig, why), why, "NUL byte on line 3");
-	free(t);
+	malformed_sig_cuts(good, len, longc, sizeof(longc));
 	free(good);
-	memcpy(longc, "untrusted comment: ", 19);
-	memset(longc + 19, 'u', sizeof(longc) - 20);
-	longc[19 + VFY_COMMENT_MAX + 1] = '\0';
-	t = with_line("a\nb\n", 1, longc);
-	expect_reason(parse_sig(t, strlen(t), &sig, why), why,
-	    "comment on line 1 is longer than 1024");
-	free(t);
-	/* a line 2 far longer than any base64 of 74 bytes */
-	t = with_line("untrusted comment: \nb\n", 2, longc + 19);
-	expect_reason(parse_sig(t, strlen(t), &sig, why), why,
-	    "line 2 is too long");
-	free(t);
 }
 
 static void
@@ -998,6 +1010,45 @@ test_keyring_errors(void **state)
 	    "more than 32 keys");
 }
 
+/* The one key-loading rule, and reading a .minisig file. */
+static void
+test_keyring_policy(void **state)
+{
+	char err[VFY_REASON_MAX], kd[256], buf[64];
+	struct vfy_keyring kr;
+	size_t len;
+
+	(void)state;
+	log_init("test_sig", 0, LOG_LVL_INFO);	/* it logs what it loads: not to stderr */
+	snprintf(kd, sizeof(kd), "%s/keys4", F->dir);
+	assert_int_equal(mkdir(kd, 0700), 0);
+	expect_reason(vfy_keyring_load_policy(&kr, kd, 1, err, sizeof(err)), err,
+	    "no trusted key dir=");
+	expect_ok(vfy_keyring_load_policy(&kr, kd, 0, err, sizeof(err)), err);
+	expect_reason(vfy_keyring_load_policy(&kr, pathf("%s/nope", F->dir), 1, err,
+	    sizeof(err)), err, "keys not loaded dir=");
+	expect_ok(vfy_keyring_load_policy(&kr, pathf("%s/nope", F->dir), 0, err,
+	    sizeof(err)), err);
+	assert_int_equal(kr.n, 0);
+	copyfile(pathf("%s/k1.pub", F->dir), pathf("%s/a.pub", kd));
+	expect_ok(vfy_keyring_load_policy(&kr, kd, 1, err, sizeof(err)), err);
+	assert_int_equal(kr.n, 1);
+	/* vfy_sig_read_file: at most max bytes, less than bufsize */
+	writefile(pathf("%s/s.minisig", kd), "0123456789", 10);
+	expect_ok(vfy_sig_read_file(pathf("%s/s.minisig", kd), 10, buf, sizeof(buf), &len,
+	    err, sizeof(err)), err);
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "0123456789");
+	expect_reason(vfy_sig_read_file(pathf("%s/s.minisig", kd), 9, buf, sizeof(buf), &len,
+	    err, sizeof(err)), err, "larger than 9 bytes");
+	assert_int_equal(errno, EFBIG);
+	expect_reason(vfy_sig_read_file(pathf("%s/s.minisig", kd), 100, buf, 10, &len,
+	    err, sizeof(err)), err, "larger than 9 bytes");
+	expect_reason(vfy_sig_read_file(pathf("%s/none", kd), 100, buf, sizeof(buf), &len,
+	    err, sizeof(err)), err, "none: No such file");
+	assert_int_equal(errno, ENOENT);
+}
+
 static void
 test_digest_fd(void **state)
 {
@@ -1041,6 +1092,7 @@ main(void)
 		cmocka_unit_test(test_comment_lengths),
 		cmocka_unit_test(test_malformed_pubkey),
 		cmocka_unit_test(test_keyring_errors),
+		cmocka_unit_test(test_keyring_policy),
 		cmocka_unit_test(test_digest_fd),
 	};
 
