@@ -150,17 +150,22 @@ quote(const char *s, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* Record the first reason only; with_entry prefixes the entry's quoted name. */
+__attribute__((format(printf, 3, 4)))
 static int
-vrefuse(struct ctx *c, int with_entry, const char *fmt, va_list ap)
+refuse_at(struct ctx *c, int with_entry, const char *fmt, ...)
 {
 	char msg[512], name[NAME_SHOWN * 4 + 8];
+	va_list ap;
 
 	if (c->refused)
 		return -1;
 	c->refused = 1;
 	if (c->reason == NULL || c->reasonlen == 0)
 		return -1;
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (with_entry && c->cur_name != NULL) {
 		quote(c->cur_name, name, sizeof(name));
 		snprintf(c->reason, c->reasonlen, "entry '%s': %s", name, msg);
@@ -169,29 +174,8 @@ vrefuse(struct ctx *c, int with_entry, const char *fmt, va_list ap)
 	return -1;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int
-refuse(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vrefuse(c, 0, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-__attribute__((format(printf, 2, 3)))
-static int
-refuse_entry(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vrefuse(c, 1, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define refuse(c, ...)		refuse_at((c), 0, __VA_ARGS__)
+#define refuse_entry(c, ...)	refuse_at((c), 1, __VA_ARGS__)
 
 static const char *
 aerr(struct archive *a)
@@ -534,6 +518,28 @@ is_dir(const struct ctx *c, uint32_t n)
 	    c->nodes[n].type == N_IMPLICIT_DIR);
 }
 
+/*
+ * The next component of the path at *p that is neither empty nor ".":
+ * returns its start with its length in *len and moves *p past it; NULL
+ * at the end of the path.
+ */
+static const char *
+next_comp(const char **p, size_t *len)
+{
+	const char *s = *p;
+
+	for (;;) {
+		s += strspn(s, "/");
+		*len = strcspn(s, "/");
+		*p = s + *len;
+		if (*len == 0)
+			return NULL;
+		if (!(*len == 1 && s[0] == '.'))
+			return s;
+		s = *p;
+	}
+}
+
 /* ---- symlink resolution -------------------------------------------------- */
 
 struct rstate {
@@ -559,21 +565,15 @@ rs_root(struct rstate *rs)
  * far.  "quoted" is the target as written, for reasons.
  */
 static int
-rs_walk(struct ctx *c, struct rstate *rs, const char *s, const char *quoted)
+rs_walk(struct ctx *c, struct rstate *rs, const char *path, const char *quoted)
 {
-	const char *e;
+	const char *s;
 	size_t len;
 	uint32_t child;
 	char q[NAME_SHOWN * 4 + 8], where[NAME_SHOWN * 4 + 8];
 
 	quote(quoted, q, sizeof(q));
-	for (; *s != '\0'; s = *e != '\0' ? e + 1 : e) {
-		e = strchr(s, '/');
-		if (e == NULL)
-			e = s + strlen(s);
-		len = (size_t)(e - s);
-		if (len == 0 || (len == 1 && s[0] == '.'))
-			continue;
+	while ((s = next_comp(&path, &len)) != NULL) {
 		if (len == 2 && s[0] == '.' && s[1] == '.') {
 			if (rs->depth == 0)
 				return refuse_entry(c, "symlink target '%s' climbs out of the tree", q);
@@ -617,6 +617,15 @@ rs_walk(struct ctx *c, struct rstate *rs, const char *s, const char *quoted)
 
 /* ---- one entry ------------------------------------------------------------ */
 
+/* Where an entry's path leads (entry_walk): the parent and the last component. */
+struct epath {
+	uint32_t parent;		/* node of the directory holding it */
+	const char *last;		/* NULL: the path names the top itself */
+	size_t lastlen;
+	char canon[MAX_PATH_BYTES + 1];	/* canonical name, last component included */
+	size_t clen;
+};
+
 static int
 check_chars(struct ctx *c, const char *s, const char *what)
 {
@@ -650,24 +659,51 @@ check_xattrs(struct ctx *c, struct archive_entry *e)
 	return 0;
 }
 
-/*
- * Check the entry's header; *is_install is set for the top install.sh,
- * whose data the caller checks.
- */
+/* The entry's type: regular files, directories and symlinks only. */
 static int
-check_entry(struct ctx *c, struct archive_entry *e, int *is_install)
+entry_type(struct ctx *c, mode_t type, enum ntype *nt)
 {
-	const char *name = archive_entry_pathname(e), *s, *end, *target;
-	mode_t type = archive_entry_filetype(e), mode = archive_entry_mode(e);
-	uint32_t parent = 0, n;
-	enum ntype nt;
-	size_t len;
-	int64_t sz;
-	char canon[MAX_PATH_BYTES + 1], q[NAME_SHOWN * 4 + 8];
-	size_t clen = 0;
-	struct rstate *rs;
+	switch (type) {
+	case AE_IFREG: *nt = N_FILE; return 0;
+	case AE_IFDIR: *nt = N_DIR; return 0;
+	case AE_IFLNK: *nt = N_SYMLINK; return 0;
+	case AE_IFCHR: return refuse_entry(c, "character devices are not allowed");
+	case AE_IFBLK: return refuse_entry(c, "block devices are not allowed");
+	case AE_IFIFO: return refuse_entry(c, "fifos are not allowed");
+	case AE_IFSOCK: return refuse_entry(c, "sockets are not allowed");
+	default: return refuse_entry(c, "unknown file type 0%o", (unsigned)type);
+	}
+}
 
-	*is_install = 0;
+/* The size in the header, against max_entry_bytes and max_unpacked_bytes. */
+static int
+check_declared_size(struct ctx *c, struct archive_entry *e)
+{
+	int64_t sz;
+
+	if (!archive_entry_size_is_set(e))
+		return 0;
+	sz = archive_entry_size(e);
+	if (sz < 0)
+		return refuse_entry(c, "negative size");
+	if ((uint64_t)sz > c->lim->max_entry_bytes)
+		return refuse_entry(c, "declared size %" PRId64 " exceeds max_entry_bytes %"
+		    PRIu64, sz, c->lim->max_entry_bytes);
+	if (sat_add(c->st->unpacked_bytes, (uint64_t)sz) > c->lim->max_unpacked_bytes)
+		return refuse_entry(c, "declared size %" PRId64 " would bring the unpacked "
+		    "total to %" PRIu64 ", over max_unpacked_bytes %" PRIu64, sz,
+		    sat_add(c->st->unpacked_bytes, (uint64_t)sz),
+		    c->lim->max_unpacked_bytes);
+	return 0;
+}
+
+/* Everything the header says before the path is looked at. */
+static int
+check_header(struct ctx *c, struct archive_entry *e, enum ntype *nt)
+{
+	const char *name = archive_entry_pathname(e);
+	mode_t mode = archive_entry_mode(e);
+
 	c->cur_name = name;
 	if (name == NULL)
 		return refuse(c, "entry %" PRIu64 ": its name cannot be read", c->st->entries);
@@ -679,16 +715,8 @@ check_entry(struct ctx *c, struct archive_entry *e, int *is_install)
 		return -1;
 	if (archive_entry_hardlink(e) != NULL)
 		return refuse_entry(c, "hard links are not allowed");
-	switch (type) {
-	case AE_IFREG: nt = N_FILE; break;
-	case AE_IFDIR: nt = N_DIR; break;
-	case AE_IFLNK: nt = N_SYMLINK; break;
-	case AE_IFCHR: return refuse_entry(c, "character devices are not allowed");
-	case AE_IFBLK: return refuse_entry(c, "block devices are not allowed");
-	case AE_IFIFO: return refuse_entry(c, "fifos are not allowed");
-	case AE_IFSOCK: return refuse_entry(c, "sockets are not allowed");
-	default: return refuse_entry(c, "unknown file type 0%o", (unsigned)type);
-	}
+	if (entry_type(c, archive_entry_filetype(e), nt) < 0)
+		return -1;
 	if (mode & S_ISUID)
 		return refuse_entry(c, "setuid bit set");
 	if (mode & S_ISGID)
@@ -697,141 +725,187 @@ check_entry(struct ctx *c, struct archive_entry *e, int *is_install)
 		return refuse_entry(c, "sparse entries are not allowed");
 	if (check_xattrs(c, e) < 0)
 		return -1;
-	if (archive_entry_size_is_set(e)) {
-		sz = archive_entry_size(e);
-		if (sz < 0)
-			return refuse_entry(c, "negative size");
-		if ((uint64_t)sz > c->lim->max_entry_bytes)
-			return refuse_entry(c, "declared size %" PRId64 " exceeds max_entry_bytes %"
-			    PRIu64, sz, c->lim->max_entry_bytes);
-		if (sat_add(c->st->unpacked_bytes, (uint64_t)sz) > c->lim->max_unpacked_bytes)
-			return refuse_entry(c, "declared size %" PRId64 " would bring the unpacked "
-			    "total to %" PRIu64 ", over max_unpacked_bytes %" PRIu64, sz,
-			    sat_add(c->st->unpacked_bytes, (uint64_t)sz),
-			    c->lim->max_unpacked_bytes);
-	}
+	if (check_declared_size(c, e) < 0)
+		return -1;
 	if (name[0] == '/')
 		return refuse_entry(c, "absolute path");
+	return 0;
+}
 
-	/* Components; build the canonical name, walk the table. */
-	for (s = name; *s != '\0'; s = *end != '\0' ? end + 1 : end) {
-		end = strchr(s, '/');
-		if (end == NULL)
-			end = s + strlen(s);
-		len = (size_t)(end - s);
-		if (len == 0 || (len == 1 && s[0] == '.'))
-			continue;
+/* Every component: no "..", none too long (before any is entered in the table). */
+static int
+check_components(struct ctx *c, const char *name)
+{
+	const char *p = name, *s;
+	size_t len;
+
+	while ((s = next_comp(&p, &len)) != NULL) {
 		if (len == 2 && s[0] == '.' && s[1] == '.')
 			return refuse_entry(c, "path has a '..' component");
 		if (len > MAX_COMPONENT_BYTES)
 			return refuse_entry(c, "path component longer than %d bytes",
 			    MAX_COMPONENT_BYTES);
 	}
-	for (s = name; *s != '\0'; s = *end != '\0' ? end + 1 : end) {
-		const char *next;
+	return 0;
+}
 
-		end = strchr(s, '/');
-		if (end == NULL)
-			end = s + strlen(s);
-		len = (size_t)(end - s);
-		if (len == 0 || (len == 1 && s[0] == '.'))
-			continue;
-		/* Is this the last component? */
-		for (next = *end != '\0' ? end + 1 : end; *next != '\0';) {
-			const char *ne = strchr(next, '/');
-			size_t nl = ne != NULL ? (size_t)(ne - next) : strlen(next);
+/*
+ * Walk the path's directories through the table, entering the ones not
+ * seen yet as implied; refuse a way through a symlink or a file.
+ */
+static int
+entry_walk(struct ctx *c, const char *name, struct epath *ep)
+{
+	const char *p = name, *rest, *s;
+	size_t len, nl;
+	uint32_t n;
+	char q[NAME_SHOWN * 4 + 8];
 
-			if (nl != 0 && !(nl == 1 && next[0] == '.'))
-				break;
-			next = ne != NULL ? ne + 1 : next + nl;
+	ep->parent = 0;
+	ep->last = NULL;
+	ep->clen = 0;
+	while ((s = next_comp(&p, &len)) != NULL) {
+		if (ep->clen > 0)
+			ep->canon[ep->clen++] = '/';
+		memcpy(ep->canon + ep->clen, s, len);
+		ep->clen += len;
+		ep->canon[ep->clen] = '\0';
+		rest = p;
+		if (next_comp(&rest, &nl) == NULL) {	/* the entry itself */
+			ep->last = s;
+			ep->lastlen = len;
+			return 0;
 		}
-		if (clen > 0)
-			canon[clen++] = '/';
-		memcpy(canon + clen, s, len);
-		clen += len;
-		canon[clen] = '\0';
-		n = lookup(c, parent, s, len);
-		if (*next != '\0') {			/* a parent directory */
-			if (n == NONE) {
-				n = add_node(c, parent, s, len, N_IMPLICIT_DIR);
-				if (n == NONE)
-					return -1;
-			} else if (c->nodes[n].type == N_SYMLINK) {
-				quote(canon, q, sizeof(q));
-				return refuse_entry(c, "path goes through the symlink '%s'", q);
-			} else if (c->nodes[n].type == N_FILE) {
-				quote(canon, q, sizeof(q));
-				return refuse_entry(c, "path goes through the file '%s'", q);
-			}
-			parent = n;
-			continue;
+		n = lookup(c, ep->parent, s, len);
+		if (n == NONE) {
+			n = add_node(c, ep->parent, s, len, N_IMPLICIT_DIR);
+			if (n == NONE)
+				return -1;
+		} else if (c->nodes[n].type == N_SYMLINK) {
+			quote(ep->canon, q, sizeof(q));
+			return refuse_entry(c, "path goes through the symlink '%s'", q);
+		} else if (c->nodes[n].type == N_FILE) {
+			quote(ep->canon, q, sizeof(q));
+			return refuse_entry(c, "path goes through the file '%s'", q);
 		}
-		/* The entry itself. */
-		if (n != NONE) {
-			if (c->nodes[n].type == N_IMPLICIT_DIR && nt == N_DIR) {
-				c->nodes[n].type = N_DIR;
-				return 0;
-			}
-			if (c->nodes[n].type == N_IMPLICIT_DIR)
-				return refuse_entry(c, "replaces a directory implied by earlier entries");
-			return refuse_entry(c, "duplicate path");
-		}
-		if (nt == N_SYMLINK) {
-			target = archive_entry_symlink(e);
-			if (target == NULL || target[0] == '\0')
-				return refuse_entry(c, "symlink with an empty target");
-			if (strlen(target) > MAX_PATH_BYTES)
-				return refuse_entry(c, "symlink target longer than %d bytes",
-				    MAX_PATH_BYTES);
-			if (check_chars(c, target, "symlink target") < 0)
-				return -1;
-			quote(target, q, sizeof(q));
-			if (target[0] == '/')
-				return refuse_entry(c, "symlink target '%s' is absolute", q);
-			rs = malloc(sizeof(*rs));
-			if (rs == NULL)
-				return refuse(c, "out of memory");
-			/* Start in the symlink's directory (no symlink on the way: checked). */
-			rs_root(rs);
-			rs->hops = 0;
-			canon[clen - len] = '\0';
-			if (rs_walk(c, rs, canon, target) < 0) {
-				free(rs);
-				return -1;
-			}
-			if (rs_walk(c, rs, target, target) < 0) {
-				free(rs);
-				return -1;
-			}
-			n = add_node(c, parent, s, len, N_SYMLINK);
-			if (n == NONE || table_charge(c, rs->len + 1) < 0) {
-				free(rs);
-				return -1;
-			}
-			c->nodes[n].res = strdup(rs->path);
-			free(rs);
-			if (c->nodes[n].res == NULL)
-				return refuse(c, "out of memory");
-		} else if (add_node(c, parent, s, len, nt) == NONE)
-			return -1;
-		if (parent == 0 && len == 10 && memcmp(s, "install.sh", 10) == 0) {
-			if (nt != N_FILE)
-				return refuse_entry(c, "install.sh is %s, not a regular file",
-				    nt == N_DIR ? "a directory" : "a symlink");
-			if ((mode & 0111) == 0)
-				return refuse_entry(c, "install.sh is not executable");
-			*is_install = 1;
-			c->have_install = 1;
-		}
-		return 0;
+		ep->parent = n;
 	}
-	/* No component left: the top directory itself ("." or "./"). */
+	return 0;
+}
+
+/* The target as written: not empty, not too long, no control bytes, relative. */
+static int
+check_link_target(struct ctx *c, const char *target)
+{
+	char q[NAME_SHOWN * 4 + 8];
+
+	if (target == NULL || target[0] == '\0')
+		return refuse_entry(c, "symlink with an empty target");
+	if (strlen(target) > MAX_PATH_BYTES)
+		return refuse_entry(c, "symlink target longer than %d bytes", MAX_PATH_BYTES);
+	if (check_chars(c, target, "symlink target") < 0)
+		return -1;
+	quote(target, q, sizeof(q));
+	if (target[0] == '/')
+		return refuse_entry(c, "symlink target '%s' is absolute", q);
+	return 0;
+}
+
+/* Enter a symlink with its resolution from the top, known symlinks followed. */
+static int
+add_symlink(struct ctx *c, struct archive_entry *e, struct epath *ep)
+{
+	const char *target = archive_entry_symlink(e);
+	struct rstate *rs;
+	uint32_t n;
+	int rc = -1;
+
+	if (check_link_target(c, target) < 0)
+		return -1;
+	rs = malloc(sizeof(*rs));
+	if (rs == NULL)
+		return refuse(c, "out of memory");
+	/* Start in the symlink's directory (no symlink on the way: checked). */
+	rs_root(rs);
+	rs->hops = 0;
+	ep->canon[ep->clen - ep->lastlen] = '\0';
+	if (rs_walk(c, rs, ep->canon, target) < 0 ||
+	    rs_walk(c, rs, target, target) < 0)
+		goto out;
+	n = add_node(c, ep->parent, ep->last, ep->lastlen, N_SYMLINK);
+	if (n == NONE || table_charge(c, rs->len + 1) < 0)
+		goto out;
+	if ((c->nodes[n].res = strdup(rs->path)) == NULL)
+		refuse(c, "out of memory");
+	else
+		rc = 0;
+out:
+	free(rs);
+	return rc;
+}
+
+/* The rules for the top install.sh; *is_install is set for it. */
+static int
+check_install(struct ctx *c, const struct epath *ep, enum ntype nt, mode_t mode,
+    int *is_install)
+{
+	if (ep->parent != 0 || ep->lastlen != 10 || memcmp(ep->last, "install.sh", 10) != 0)
+		return 0;
+	if (nt != N_FILE)
+		return refuse_entry(c, "install.sh is %s, not a regular file",
+		    nt == N_DIR ? "a directory" : "a symlink");
+	if ((mode & 0111) == 0)
+		return refuse_entry(c, "install.sh is not executable");
+	*is_install = 1;
+	c->have_install = 1;
+	return 0;
+}
+
+/* The entry for the top directory itself ("." or "./"). */
+static int
+check_top(struct ctx *c, enum ntype nt)
+{
 	if (nt != N_DIR)
 		return refuse_entry(c, "the top of the tree is not a directory");
 	if (c->root_explicit)
 		return refuse_entry(c, "duplicate path");
 	c->root_explicit = 1;
 	return 0;
+}
+
+/*
+ * Check the entry's header and enter its path in the table; *is_install
+ * is set for the top install.sh, whose data the caller checks.
+ */
+static int
+check_entry(struct ctx *c, struct archive_entry *e, int *is_install)
+{
+	struct epath ep;
+	enum ntype nt = N_FILE;
+	uint32_t n;
+
+	*is_install = 0;
+	if (check_header(c, e, &nt) < 0 || check_components(c, c->cur_name) < 0 ||
+	    entry_walk(c, c->cur_name, &ep) < 0)
+		return -1;
+	if (ep.last == NULL)
+		return check_top(c, nt);
+	n = lookup(c, ep.parent, ep.last, ep.lastlen);
+	if (n != NONE) {
+		if (c->nodes[n].type == N_IMPLICIT_DIR && nt == N_DIR) {
+			c->nodes[n].type = N_DIR;
+			return 0;
+		}
+		if (c->nodes[n].type == N_IMPLICIT_DIR)
+			return refuse_entry(c, "replaces a directory implied by earlier entries");
+		return refuse_entry(c, "duplicate path");
+	}
+	if (nt == N_SYMLINK) {
+		if (add_symlink(c, e, &ep) < 0)
+			return -1;
+	} else if (add_node(c, ep.parent, ep.last, ep.lastlen, nt) == NONE)
+		return -1;
+	return check_install(c, &ep, nt, archive_entry_mode(e), is_install);
 }
 
 /* Read an entry's data, counting. */

@@ -20,13 +20,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../common/gwe_seccomp.h"
 #include "../common/priv.h"
 #include "vfy_seccomp.h"
 
@@ -88,8 +86,57 @@ static const int sc_sanitizer[] = {
 	SCMP_SYS(pipe2),
 };
 
-/* The fcntl commands the IPC code uses: seal check and close-on-exec. */
-static const int fcntl_cmds[] = { F_GET_SEALS, F_GETFD, F_SETFD, F_GETFL };
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Anything that could create, truncate or write a file through open/openat. */
+#define WFLAGS	(O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY))
+
+/* A rule that holds when up to two argument comparisons hold. */
+struct narrow {
+	int			nr;
+	uint32_t		action;
+	unsigned int		argc;
+	struct scmp_arg_cmp	arg[2];
+};
+#define CMP(n, op, a, b)	{ (n), (op), (scmp_datum_t)(a), (scmp_datum_t)(b) }
+
+/* Argument-checked rules: each one narrows a call that is needed but dangerous in general. */
+static const struct narrow sc_narrow[] = {
+	/* The fcntl commands the IPC code uses: seal check and close-on-exec. */
+	{ SCMP_SYS(fcntl), SCMP_ACT_ALLOW, 1, { CMP(1, SCMP_CMP_EQ, F_GET_SEALS, 0) } },
+	{ SCMP_SYS(fcntl), SCMP_ACT_ALLOW, 1, { CMP(1, SCMP_CMP_EQ, F_GETFD, 0) } },
+	{ SCMP_SYS(fcntl), SCMP_ACT_ALLOW, 1, { CMP(1, SCMP_CMP_EQ, F_SETFD, 0) } },
+	{ SCMP_SYS(fcntl), SCMP_ACT_ALLOW, 1, { CMP(1, SCMP_CMP_EQ, F_GETFL, 0) } },
+	/* log.c's dprintf(2, ...) seeks on stderr; no other fd may be seeked. */
+	{ SCMP_SYS(lseek), SCMP_ACT_ALLOW, 1, { CMP(0, SCMP_CMP_EQ, STDERR_FILENO, 0) } },
+	/* ipc_accept's SO_PEERCRED check, nothing else. */
+	{ SCMP_SYS(getsockopt), SCMP_ACT_ALLOW, 2, { CMP(1, SCMP_CMP_EQ, SOL_SOCKET, 0),
+	    CMP(2, SCMP_CMP_EQ, SO_PEERCRED, 0) } },
+	/* syslog(3) on the socket opened before the chroot: send() with no address. */
+	{ SCMP_SYS(sendto), SCMP_ACT_ALLOW, 1, { CMP(4, SCMP_CMP_EQ, 0, 0) } },
+	/* Read-only opens only (libc and the sanitizer runtime probe files; the root is empty). */
+	{ SCMP_SYS(openat), SCMP_ACT_ALLOW, 1, { CMP(2, SCMP_CMP_MASKED_EQ, WFLAGS, 0) } },
+	/*
+	 * syslog(3) tries to reconnect with socket(AF_UNIX) when its socket
+	 * is gone; answer EACCES instead of dying.  Any other family kills.
+	 */
+	{ SCMP_SYS(socket), SCMP_ACT_ERRNO(EACCES), 1, { CMP(0, SCMP_CMP_EQ, AF_UNIX, 0) } },
+};
+
+/* A normal build: malloc needs anonymous memory; nobody here needs executable memory. */
+static const struct narrow sc_wx[] = {
+	{ SCMP_SYS(mmap), SCMP_ACT_ALLOW, 1, { CMP(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) } },
+	{ SCMP_SYS(mprotect), SCMP_ACT_ALLOW, 1, { CMP(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) } },
+};
+
+/*
+ * A sanitizer build: the ASan runtime uses raw open(2) for /proc files on a
+ * report (read-only too), and maps its own memory: no W^X rule for it.
+ */
+static const struct narrow sc_wx_sanitizer[] = {
+	{ SCMP_SYS(open), SCMP_ACT_ALLOW, 1, { CMP(1, SCMP_CMP_MASKED_EQ, WFLAGS, 0) } },
+	{ SCMP_SYS(mmap), SCMP_ACT_ALLOW, 0, { CMP(0, 0, 0, 0) } },
+};
 
 int
 vfy_seccomp_sanitized(void)
@@ -98,86 +145,15 @@ vfy_seccomp_sanitized(void)
 }
 
 static int
-fail(char *err, size_t errlen, const char *what, int rc)
-{
-	snprintf(err, errlen, "seccomp: %s: %s", what, strerror(-rc));
-	return -1;
-}
-
-static int
-add_list(scmp_filter_ctx ctx, const int *nrs, size_t n, char *err, size_t errlen)
+add_narrow(scmp_filter_ctx ctx, const struct narrow *r, size_t n,
+    char *err, size_t errlen)
 {
 	size_t i;
-	int rc;
 
 	for (i = 0; i < n; i++)
-		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nrs[i], 0)) < 0) {
-			char *name = seccomp_syscall_resolve_num_arch(
-			    SCMP_ARCH_NATIVE, nrs[i]);
-
-			snprintf(err, errlen, "seccomp: allow %s: %s",
-			    name != NULL ? name : "?", strerror(-rc));
-			free(name);
+		if (gwe_seccomp_rule(ctx, r[i].action, r[i].nr, r[i].argc,
+		    r[i].arg, err, errlen) == -1)
 			return -1;
-		}
-	return 0;
-}
-
-/* Argument-checked rules: each one narrows a call that is needed but dangerous in general. */
-static int
-add_narrow(scmp_filter_ctx ctx, int sanitized, char *err, size_t errlen)
-{
-	/* Anything that could create, truncate or write a file through openat. */
-	const scmp_datum_t wflags = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
-	    (O_TMPFILE & ~O_DIRECTORY);
-	size_t i;
-	int rc;
-
-	for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
-		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]))) < 0)
-			return fail(err, errlen, "fcntl", rc);
-	/* log.c's dprintf(2, ...) seeks on stderr; no other fd may be seeked. */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(lseek), 1,
-	    SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO))) < 0)
-		return fail(err, errlen, "lseek", rc);
-	/* ipc_accept's SO_PEERCRED check, nothing else. */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockopt), 2,
-	    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-	    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED))) < 0)
-		return fail(err, errlen, "getsockopt", rc);
-	/* syslog(3) on the socket opened before the chroot: send() with no address. */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
-	    SCMP_A4(SCMP_CMP_EQ, 0))) < 0)
-		return fail(err, errlen, "sendto", rc);
-	/* Read-only opens only (libc and the sanitizer runtime probe files; the root is empty). */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, wflags, 0))) < 0)
-		return fail(err, errlen, "openat", rc);
-	/*
-	 * syslog(3) tries to reconnect with socket(AF_UNIX) when its socket
-	 * is gone; answer EACCES instead of dying.  Any other family kills.
-	 */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
-		return fail(err, errlen, "socket", rc);
-	if (sanitized) {
-		/* The ASan runtime uses raw open(2) for /proc files on a report; read-only too. */
-		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, wflags, 0))) < 0)
-			return fail(err, errlen, "open", rc);
-		/* The ASan runtime maps its own memory: no W^X rule for it. */
-		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0)) < 0)
-			return fail(err, errlen, "mmap", rc);
-		return 0;
-	}
-	/* malloc needs anonymous memory; nobody here needs executable memory. */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0)
-		return fail(err, errlen, "mmap", rc);
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0)
-		return fail(err, errlen, "mprotect", rc);
 	return 0;
 }
 
@@ -186,25 +162,17 @@ vfy_seccomp_apply(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
 	int sanitized = vfy_seccomp_sanitized();
-	int rc;
 
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
-		snprintf(err, errlen, "seccomp: init failed");
+	if ((ctx = gwe_seccomp_init(SCMP_ACT_KILL_PROCESS, err, errlen)) == NULL)
+		return -1;
+	if (gwe_seccomp_allow(ctx, sc_plain, NELEM(sc_plain), err, errlen) == -1 ||
+	    (sanitized && gwe_seccomp_allow(ctx, sc_sanitizer,
+	    NELEM(sc_sanitizer), err, errlen) == -1) ||
+	    add_narrow(ctx, sc_narrow, NELEM(sc_narrow), err, errlen) == -1 ||
+	    (sanitized ? add_narrow(ctx, sc_wx_sanitizer, NELEM(sc_wx_sanitizer),
+	    err, errlen) : add_narrow(ctx, sc_wx, NELEM(sc_wx), err, errlen)) == -1) {
+		seccomp_release(ctx);
 		return -1;
 	}
-	if (add_list(ctx, sc_plain, sizeof(sc_plain) / sizeof(sc_plain[0]),
-	    err, errlen) == -1 ||
-	    (sanitized && add_list(ctx, sc_sanitizer,
-	    sizeof(sc_sanitizer) / sizeof(sc_sanitizer[0]), err, errlen) == -1) ||
-	    add_narrow(ctx, sanitized, err, errlen) == -1)
-		goto fail;
-	if ((rc = seccomp_load(ctx)) < 0) {
-		fail(err, errlen, "load", rc);
-		goto fail;
-	}
-	seccomp_release(ctx);
-	return 0;
-fail:
-	seccomp_release(ctx);
-	return -1;
+	return gwe_seccomp_load(ctx, err, errlen);
 }

@@ -105,7 +105,7 @@ static inline struct archive *
 tg_open(int fd, int format, int level)
 {
 	struct archive *a = archive_write_new();
-	char lv[4];
+	char lv[12];
 
 	if (a == NULL)
 		return NULL;
@@ -141,6 +141,40 @@ tg_close(struct archive *a)
 	return 0;
 }
 
+/* A new entry with the fields every entry has; NULL when out of memory. */
+static inline struct archive_entry *
+tg_entry_new(const char *path, unsigned type, unsigned perm, uint64_t size)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	if (e == NULL)
+		return NULL;
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, perm);
+	archive_entry_set_size(e, (la_int64_t)size);
+	return e;
+}
+
+static inline int
+tg_header(struct archive *a, struct archive_entry *e)
+{
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		return tg_fail(a, "archive_write_header");
+	return 0;
+}
+
+/* All len bytes of the current entry's data. */
+static inline int
+tg_data(struct archive *a, const void *data, size_t len)
+{
+	la_ssize_t n = archive_write_data(a, data, len);
+
+	if (n < 0 || (size_t)n != len)
+		return tg_fail(a, "archive_write_data");
+	return 0;
+}
+
 /*
  * The general entry: type is AE_IFREG etc., perm the permission bits
  * (setuid etc. included), link the symlink target (AE_IFLNK) or, with
@@ -150,38 +184,24 @@ static inline int
 tg_entry(struct archive *a, const char *path, unsigned type, unsigned perm,
     const void *data, size_t len, const char *link, int hardlink, unsigned rdev)
 {
-	struct archive_entry *e = archive_entry_new();
-	la_ssize_t n;
-	int r = -1;
+	struct archive_entry *e;
+	int r;
 
+	e = tg_entry_new(path, type, perm, type == AE_IFREG && !hardlink ? len : 0);
 	if (e == NULL)
 		return -1;
-	archive_entry_set_pathname(e, path);
-	archive_entry_set_filetype(e, type);
-	archive_entry_set_perm(e, perm);
 	archive_entry_set_mtime(e, 1700000000, 0);
 	archive_entry_set_uid(e, 0);
 	archive_entry_set_gid(e, 0);
-	archive_entry_set_size(e, type == AE_IFREG && !hardlink ? (la_int64_t)len : 0);
 	if (link != NULL && hardlink)
 		archive_entry_set_hardlink(e, link);
 	else if (link != NULL)
 		archive_entry_set_symlink(e, link);
 	if (rdev)
 		archive_entry_set_rdev(e, rdev);
-	if (archive_write_header(a, e) != ARCHIVE_OK) {
-		tg_fail(a, "archive_write_header");
-		goto out;
-	}
-	if (data != NULL && len > 0 && !hardlink) {
-		n = archive_write_data(a, data, len);
-		if (n < 0 || (size_t)n != len) {
-			tg_fail(a, "archive_write_data");
-			goto out;
-		}
-	}
-	r = 0;
-out:
+	r = tg_header(a, e);
+	if (r == 0 && data != NULL && len > 0 && !hardlink)
+		r = tg_data(a, data, len);
 	archive_entry_free(e);
 	return r;
 }
@@ -225,33 +245,19 @@ tg_install(struct archive *a)
 static inline int
 tg_zeros(struct archive *a, const char *path, uint64_t size)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = tg_entry_new(path, AE_IFREG, 0644, size);
 	static const char zero[1 << 20];
 	uint64_t left;
-	la_ssize_t n;
 	size_t k;
-	int r = -1;
+	int r;
 
 	if (e == NULL)
 		return -1;
-	archive_entry_set_pathname(e, path);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)size);
-	if (archive_write_header(a, e) != ARCHIVE_OK) {
-		tg_fail(a, "archive_write_header");
-		goto out;
-	}
-	for (left = size; left > 0; left -= k) {
+	r = tg_header(a, e);
+	for (left = size; r == 0 && left > 0; left -= k) {
 		k = left < sizeof(zero) ? (size_t)left : sizeof(zero);
-		n = archive_write_data(a, zero, k);
-		if (n < 0 || (size_t)n != k) {
-			tg_fail(a, "archive_write_data");
-			goto out;
-		}
+		r = tg_data(a, zero, k);
 	}
-	r = 0;
-out:
 	archive_entry_free(e);
 	return r;
 }
@@ -262,7 +268,7 @@ tg_gzip_bytes(int fd, const void *buf, size_t len, int level)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
-	char lv[4];
+	char lv[12];
 	la_ssize_t n;
 	int r = -1;
 

@@ -87,17 +87,26 @@ check(int fd, int want_ok, const char *sub)
 
 typedef int (*fill_fn)(struct archive *);
 
+/* fill's tar, gzip'd at level, in a new memfd; not sealed yet: more may be appended. */
 static int
-build(int format, fill_fn fill)
+build_open(int format, int level, fill_fn fill)
 {
 	int fd = tg_memfd("t");
 	struct archive *a;
 
 	assert_true(fd >= 0);
-	a = tg_open(fd, format, 6);
+	a = tg_open(fd, format, level);
 	assert_non_null(a);
 	assert_int_equal(fill(a), 0);
 	assert_int_equal(tg_close(a), 0);
+	return fd;
+}
+
+static int
+build(int format, fill_fn fill)
+{
+	int fd = build_open(format, 6, fill);
+
 	assert_int_equal(tg_seal(fd), 0);
 	return fd;
 }
@@ -201,35 +210,54 @@ static int f_utf8(struct archive *a)
 }
 static void t_good_utf8_ustar(void **s) { (void)s; ok(build(USTAR, f_utf8)); }
 
-/* Trailing zeros after the gzip stream are fine; so are concatenated members. */
-static void
-t_good_trailing_zeros_and_members(void **s)
+/* f_flat's gzip'd tar, then nzero zero bytes and garbage (or NULL), sealed. */
+static int
+flat_then(size_t nzero, const char *garbage)
 {
 	static const unsigned char z[4096];
+	int fd = build_open(PAX, 6, f_flat);
+
+	assert_true(nzero <= sizeof(z));
+	assert_int_equal(tg_append(fd, z, nzero), 0);
+	if (garbage != NULL)
+		assert_int_equal(tg_append(fd, garbage, strlen(garbage)), 0);
+	assert_int_equal(tg_seal(fd), 0);
+	return fd;
+}
+
+/*
+ * f_flat's tar as two gzip members with gap zero bytes between them,
+ * sealed: split at cut (level 6, then level2), or with cut 0 the whole
+ * tar twice.
+ */
+static int
+flat_members(size_t cut, size_t gap, int level2)
+{
+	static const unsigned char z[1000];
 	unsigned char *tar;
 	size_t len = 0;
 	int fd;
 
-	(void)s;
-	fd = tg_memfd("t");
-	struct archive *a = tg_open(fd, PAX, 6);
-	assert_non_null(a);
-	assert_int_equal(f_flat(a), 0);
-	assert_int_equal(tg_close(a), 0);
-	assert_int_equal(tg_append(fd, z, sizeof(z)), 0);
-	assert_int_equal(tg_seal(fd), 0);
-	ok(fd);
-
 	tar = build_tar(PAX, f_flat, &len);
 	fd = tg_memfd("t");
-	assert_int_equal(tg_gzip_bytes(fd, tar, 1000, 6), 0);
-	assert_int_equal(tg_gzip_bytes(fd, tar + 1000, len - 1000, 9), 0);
+	assert_true(gap <= sizeof(z) && cut < len);
+	assert_int_equal(tg_gzip_bytes(fd, tar, cut > 0 ? cut : len, 6), 0);
+	if (gap > 0)
+		assert_int_equal(tg_append(fd, z, gap), 0);
+	assert_int_equal(tg_gzip_bytes(fd, tar + cut, len - cut, level2), 0);
 	assert_int_equal(tg_seal(fd), 0);
-	ok(fd);
 	free(tar);
+	return fd;
 }
 
-/* ---- names and paths ------------------------------------------------------------ */
+/* Trailing zeros after the gzip stream are fine; so are concatenated members. */
+static void
+t_good_trailing_zeros_and_members(void **s)
+{
+	(void)s;
+	ok(flat_then(4096, NULL));
+	ok(flat_members(1000, 0, 9));
+}
 
 static int f_dotdot(struct archive *a) { return tg_install(a) || tg_file(a, "a/../b", 0644, "x", 1); }
 static void t_dotdot(void **s) { (void)s; refused(build(PAX, f_dotdot), "entry 'a/../b': path has a '..' component"); }
@@ -503,31 +531,10 @@ t_not_gzip_tar(void **s)
 static void
 t_trailing_garbage(void **s)
 {
-	static const unsigned char z[1000];
-	unsigned char *tar;
-	size_t len = 0;
-	int fd;
-
 	(void)s;
-	fd = tg_memfd("t");
-	struct archive *a = tg_open(fd, PAX, 6);
-	assert_non_null(a);
-	assert_int_equal(f_flat(a), 0);
-	assert_int_equal(tg_close(a), 0);
-	assert_int_equal(tg_append(fd, z, sizeof(z)), 0);
-	assert_int_equal(tg_append(fd, "GARBAGE", 7), 0);
-	assert_int_equal(tg_seal(fd), 0);
-	refused(fd, "non-zero data after the end of the gzip stream");
-
+	refused(flat_then(1000, "GARBAGE"), "non-zero data after the end of the gzip stream");
 	/* A second gzip member after zeros: the installer would drop it. */
-	tar = build_tar(PAX, f_flat, &len);
-	fd = tg_memfd("t");
-	assert_int_equal(tg_gzip_bytes(fd, tar, len, 6), 0);
-	assert_int_equal(tg_append(fd, z, sizeof(z)), 0);
-	assert_int_equal(tg_gzip_bytes(fd, tar, len, 6), 0);
-	assert_int_equal(tg_seal(fd), 0);
-	refused(fd, "non-zero data after the end of the gzip stream");
-	free(tar);
+	refused(flat_members(0, 1000, 6), "non-zero data after the end of the gzip stream");
 }
 
 /* Inside the gzip stream, after the tar's end-of-archive marker. */
@@ -584,25 +591,29 @@ t_entry_limit(void **s)
 	ok(build(PAX, f_big_entry));
 }
 
-static void
-t_many_entries(void **s)
+static int
+f_many(struct archive *a)
 {
-	struct vfy_archive_stats st;
-	struct archive *a;
 	char name[32];
-	double t0 = now();
-	int fd, i;
+	int i;
 
-	(void)s;
-	fd = tg_memfd("many");
-	a = tg_open(fd, USTAR, 1);
-	assert_non_null(a);
 	assert_int_equal(tg_install(a), 0);
 	for (i = 1; i < 200000; i++) {
 		snprintf(name, sizeof(name), "f/%06d", i);
 		assert_int_equal(tg_file(a, name, 0644, NULL, 0), 0);
 	}
-	assert_int_equal(tg_close(a), 0);
+	return 0;
+}
+
+static void
+t_many_entries(void **s)
+{
+	struct vfy_archive_stats st;
+	double t0 = now();
+	int fd;
+
+	(void)s;
+	fd = build_open(USTAR, 1, f_many);
 	assert_int_equal(tg_seal(fd), 0);
 	print_message("# 200000 entries: %" PRIu64 " bytes, generated in %.2f s\n", tg_size(fd),
 	    now() - t0);
@@ -618,22 +629,24 @@ t_many_entries(void **s)
  * before a byte is unpacked; with the size limits out of the way it must
  * be stopped by the ratio soon after LIM_RATIO_GRACE_BYTES.
  */
+static int
+f_bomb(struct archive *a)
+{
+	assert_int_equal(tg_install(a), 0);
+	assert_int_equal(tg_zeros(a, "zeros", 2 * GWE_GIB), 0);
+	return 0;
+}
+
 static void
 t_bomb(void **s)
 {
 	struct gwe_limits l = deflim();
 	struct vfy_archive_stats st;
-	struct archive *a;
 	double t0 = now();
 	int fd, fd2;
 
 	(void)s;
-	fd = tg_memfd("bomb");
-	a = tg_open(fd, PAX, 1);
-	assert_non_null(a);
-	assert_int_equal(tg_install(a), 0);
-	assert_int_equal(tg_zeros(a, "zeros", 2 * GWE_GIB), 0);
-	assert_int_equal(tg_close(a), 0);
+	fd = build_open(PAX, 1, f_bomb);
 	assert_int_equal(tg_seal(fd), 0);
 	print_message("# bomb: 2 GiB in %" PRIu64 " bytes, generated in %.2f s\n", tg_size(fd),
 	    now() - t0);
