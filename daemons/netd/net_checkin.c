@@ -70,7 +70,7 @@ net_activate(struct netd *nd)
 {
 	struct net_req rq = { .kind = NK_ACTIVATE, .method = "POST",
 	    .path = "/provision/activate", .body_max = NET_SMALL_BODY, .timeout = 120 };
-	struct net_buf body = { 0 };
+	struct gwe_buf body = NET_FORM_BUF_INIT;
 	struct net_resp rs;
 	char sn[CONF_STR_MAX], cik[NET_CIK_LEN + 1], reason[NET_REASON_MAX];
 	int rc = -1;
@@ -84,7 +84,7 @@ net_activate(struct netd *nd)
 	    net_form_add(&body, "model", nd->cfg->model, strlen(nd->cfg->model)) == -1 ||
 	    net_form_add(&body, "sn", sn, strlen(sn)) == -1)
 		fatalx("out of memory");
-	rq.body = body.data;
+	rq.body = body.p;
 	rq.bodylen = body.len;
 	if (net_http_do(&nd->http, &rq, &rs) == -1) {
 		log_warnx("activation failed sn=%s reason=\"%s\"", sn, rs.error);
@@ -94,7 +94,7 @@ net_activate(struct netd *nd)
 		    rs.status == 409 ? " reason=\"not enabled or already activated\"" :
 		    rs.status == 404 ? " reason=\"unknown vendor, model or serial\"" : "");
 		set_error(nd, "activation: status %ld", rs.status);
-	} else if (net_cik_parse(rs.body.data ? rs.body.data : "", rs.body.len, cik,
+	} else if (net_cik_parse(net_resp_body(&rs), rs.body.len, cik,
 	    reason, sizeof(reason)) == -1) {
 		log_warnx("activation answer refused reason=\"%s\"", reason);
 		set_error(nd, "activation: %s", reason);
@@ -105,11 +105,19 @@ net_activate(struct netd *nd)
 		rc = 0;
 	}
 	explicit_bzero(cik, sizeof(cik));
-	if (rs.body.data != NULL)
-		explicit_bzero(rs.body.data, rs.body.len);
+	if (rs.body.p != NULL)
+		explicit_bzero(rs.body.p, rs.body.len);
 	net_resp_free(&rs);
-	net_buf_free(&body);
+	gwe_buf_free(&body);
 	return rc;
+}
+
+int
+net_ensure_cik(struct netd *nd)
+{
+	if (nd->http.cik[0] != '\0')
+		return 0;
+	return net_activate(nd);
 }
 
 /* ---- reports --------------------------------------------------------- */
@@ -119,6 +127,18 @@ struct reports {
 	size_t n;
 };
 
+/* Keep a report that was built (rc 0) if it is due, else let it go. */
+static void
+report_keep(struct netd *nd, struct reports *rp, int rc, struct net_report *r, time_t now)
+{
+	if (rc != 0)
+		return;
+	if (net_report_due(nd, r, now))
+		rp->r[rp->n++] = *r;
+	else
+		net_report_free(r);
+}
+
 static void
 reports_collect(struct netd *nd, struct reports *rp, time_t now)
 {
@@ -126,24 +146,10 @@ reports_collect(struct netd *nd, struct reports *rp, time_t now)
 	struct net_report r;
 
 	rp->n = 0;
-	if (net_vfy_apps(nd, &apps) == 0 && net_report_engine(nd, &apps, &r) == 0) {
-		if (net_report_due(nd, &r, now))
-			rp->r[rp->n++] = r;
-		else
-			net_report_free(&r);
-	}
-	if (net_report_device_info(nd, &r) == 0) {
-		if (net_report_due(nd, &r, now))
-			rp->r[rp->n++] = r;
-		else
-			net_report_free(&r);
-	}
-	if (net_report_usage(nd, &r) == 0) {
-		if (net_report_due(nd, &r, now))
-			rp->r[rp->n++] = r;
-		else
-			net_report_free(&r);
-	}
+	if (net_vfy_apps(nd, &apps) == 0)
+		report_keep(nd, rp, net_report_engine(nd, &apps, &r), &r, now);
+	report_keep(nd, rp, net_report_device_info(nd, &r), &r, now);
+	report_keep(nd, rp, net_report_usage(nd, &r), &r, now);
 }
 
 static void
@@ -193,11 +199,11 @@ space_after(const struct timespec *t)
 
 /* POST a form body to the alias endpoint; 0 on 2xx.  *status: the answer's, 0 none. */
 static int
-alias_write_status(struct netd *nd, enum net_kind kind, const struct net_buf *b,
+alias_write_status(struct netd *nd, enum net_kind kind, const struct gwe_buf *b,
     const char *what, long *status)
 {
 	struct net_req rq = { .kind = kind, .method = "POST", .path = NET_ALIAS_PATH,
-	    .with_cik = 1, .body = b->data, .bodylen = b->len,
+	    .with_cik = 1, .body = b->p, .bodylen = b->len,
 	    .body_max = NET_SMALL_BODY, .timeout = 120 };
 	struct net_resp rs;
 	int rc = -1;
@@ -214,7 +220,7 @@ alias_write_status(struct netd *nd, enum net_kind kind, const struct net_buf *b,
 }
 
 static int
-alias_write(struct netd *nd, enum net_kind kind, const struct net_buf *b, const char *what)
+alias_write(struct netd *nd, enum net_kind kind, const struct gwe_buf *b, const char *what)
 {
 	long status;
 
@@ -240,7 +246,7 @@ read_cap(const struct netd *nd)
 
 /* One alias read request (with an optional write body). */
 static int
-alias_read(struct netd *nd, const char *query, const struct net_buf *wbody,
+alias_read(struct netd *nd, const char *query, const struct gwe_buf *wbody,
     struct net_resp *rs)
 {
 	char path[256];
@@ -252,7 +258,7 @@ alias_read(struct netd *nd, const char *query, const struct net_buf *wbody,
 	rq.body_max = read_cap(nd);
 	rq.method = wbody != NULL && wbody->len > 0 ? "POST" : "GET";
 	if (wbody != NULL && wbody->len > 0) {
-		rq.body = wbody->data;
+		rq.body = wbody->p;
 		rq.bodylen = wbody->len;
 	}
 	return net_http_do(&nd->http, &rq, rs);
@@ -266,7 +272,7 @@ readout_parse(struct netd *nd, const struct net_resp *rs, struct readout *ro)
 
 	if (rs->status == 204)
 		return 0;
-	if (net_form_parse(rs->body.data ? rs->body.data : "", rs->body.len, ro->f, F_N,
+	if (net_form_parse(net_resp_body(rs), rs->body.len, ro->f, F_N,
 	    nd->cfg->limits.max_order_bytes, &unknown, reason, sizeof(reason)) == -1) {
 		log_warnx("alias read refused reason=\"%s\"", reason);
 		return -1;
@@ -296,7 +302,7 @@ read_one(struct netd *nd, struct readout *ro, int i)
 			rc = -1;
 		}
 	} else if (rs.status == 200) {
-		if (net_form_parse(rs.body.data ? rs.body.data : "", rs.body.len, f, 1,
+		if (net_form_parse(net_resp_body(&rs), rs.body.len, f, 1,
 		    nd->cfg->limits.max_order_bytes, NULL, reason, sizeof(reason)) == -1) {
 			log_warnx("alias read refused alias=%s reason=\"%s\"", f->name, reason);
 			rc = -1;
@@ -431,10 +437,10 @@ fetch_holds(struct netd *nd, uint64_t fp)
  * written in the meantime replaced ours: it stays for the next check-in
  * rather than being cleared unseen.
  */
-void
-net_clear_write(struct netd *nd, int wait)
+static void
+clear_write(struct netd *nd, int wait)
 {
-	struct net_buf b = { 0 };
+	struct gwe_buf b = NET_FORM_BUF_INIT;
 	int fetch = nd->clear_fetch, interval = nd->clear_interval, holds;
 
 	if ((!interval && fetch == NET_CLEAR_NONE) || (!wait && !spaced(&nd->clear_after)))
@@ -456,14 +462,20 @@ net_clear_write(struct netd *nd, int wait)
 	    (fetch != NET_CLEAR_NONE && net_form_add(&b, "engine_fetch", "", 0) == -1))
 		fatalx("out of memory");
 	if (b.len > 0 && alias_write(nd, NK_STATUS, &b, "clear") == -1)
-		log_warnx("alias clear failed body=\"%s\"", b.data);
+		log_warnx("alias clear failed body=\"%s\"", b.p);
 	else if (fetch != NET_CLEAR_NONE)
 		clear_pending_set(nd, 0);
-	net_buf_free(&b);
+	gwe_buf_free(&b);
+}
+
+void
+net_clear_due(struct netd *nd)
+{
+	clear_write(nd, 0);
 }
 
 static int
-read_and_act(struct netd *nd, struct net_buf *wbody, struct reports *rp, time_t now)
+read_and_act(struct netd *nd, struct gwe_buf *wbody, struct reports *rp, time_t now)
 {
 	struct readout ro;
 	struct net_resp rs;
@@ -544,7 +556,7 @@ net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg)
 	else if (rs.status == 200) {
 		if (rs.last_modified > 0)
 			nd->lp_since = rs.last_modified;
-		if (net_form_parse(rs.body.data ? rs.body.data : "", rs.body.len, &f, 1,
+		if (net_form_parse(net_resp_body(&rs), rs.body.len, &f, 1,
 		    nd->cfg->limits.max_order_bytes, NULL, reason, sizeof(reason)) == -1) {
 			log_warnx("long-poll answer refused reason=\"%s\"", reason);
 			rc = 0;
@@ -563,7 +575,7 @@ int
 net_checkin(struct netd *nd)
 {
 	struct reports rp;
-	struct net_buf wbody = { 0 };
+	struct gwe_buf wbody = NET_FORM_BUF_INIT;
 	time_t now = time(NULL);
 	size_t i;
 	int rc;
@@ -581,7 +593,7 @@ net_checkin(struct netd *nd)
 	    rc == 0 ? "done" : "failed", rp.n, nd->http.usage.sent[NK_CHECKIN],
 	    nd->http.usage.received[NK_CHECKIN]);
 	reports_free(&rp);
-	net_buf_free(&wbody);
+	gwe_buf_free(&wbody);
 	if (rc == -1) {
 		net_usage_store(nd);
 		return -1;
@@ -592,7 +604,7 @@ net_checkin(struct netd *nd)
 		rc = -1;
 	if (net_status_flush(nd) == -1)
 		rc = -1;
-	net_clear_write(nd, 1);	/* if no handover came after it was due */
+	clear_write(nd, 1);	/* if no handover came after it was due */
 	net_usage_store(nd);
 	return rc;
 }
@@ -614,7 +626,7 @@ status_permanent(long status)
 static int
 status_send(struct netd *nd, const char *name, const char *text, size_t len)
 {
-	struct net_buf b = { 0 };
+	struct gwe_buf b = NET_FORM_BUF_INIT;
 	long status;
 	int rc;
 
@@ -622,7 +634,7 @@ status_send(struct netd *nd, const char *name, const char *text, size_t len)
 	if (net_form_add(&b, "fetch_status", text, len) == -1)
 		return -1;
 	rc = alias_write_status(nd, NK_STATUS, &b, "fetch_status", &status);
-	net_buf_free(&b);
+	gwe_buf_free(&b);
 	if (status != 0)
 		clock_gettime(CLOCK_REALTIME, &nd->last_status_write);
 	if (rc == 0 || !status_permanent(status))

@@ -14,6 +14,8 @@
 int	net_serial(const struct gwe_config *cfg, char *out, size_t outlen);
 /* Activate.  0: a CIK is stored; -1: not now (retry after act_retry_interval). */
 int	net_activate(struct netd *nd);
+/* Activate if there is no CIK yet (the loop and gwe --once alike); 0 when there is one. */
+int	net_ensure_cik(struct netd *nd);
 /* One check-in.  0: the platform answered it; -1: an error (backoff). */
 int	net_checkin(struct netd *nd);
 /*
@@ -24,12 +26,12 @@ int	net_checkin(struct netd *nd);
 int	net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg);
 enum { NET_CLEAR_NONE, NET_CLEAR_ALWAYS, NET_CLEAR_IF_SAME };
 /*
- * Write the alias clears the last check-in decided on, if any: when wait,
- * after waiting until a little over 1 s after the read; otherwise only if
- * that time has passed.  engine_fetch is cleared only while it still holds
- * the journaled order (NET_CLEAR_IF_SAME).
+ * Write the alias clears the last check-in decided on, if any, but only
+ * if a little over 1 s has passed since the read (nd->handed_over; the
+ * check-in itself waits for it at its end).  engine_fetch is cleared only
+ * while it still holds the journaled order (NET_CLEAR_IF_SAME).
  */
-void	net_clear_write(struct netd *nd, int wait);
+void	net_clear_due(struct netd *nd);
 /* Send what is queued for fetch_status, oldest first, >= 1 s apart. */
 int	net_status_flush(struct netd *nd);
 

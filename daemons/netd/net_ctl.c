@@ -63,13 +63,21 @@ ctl_error(int fd, uint32_t seq, uint32_t code, const char *msg)
 	return ipc_send(fd, &m);
 }
 
+/* The handlers' context: who asked, on which connection. */
+struct ctl_call {
+	struct netd	*nd;
+	struct net_ctl	*c;
+	int		 fd;
+};
+
 static int
-on_status(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+on_status(void *ctx, struct ipc_msg *req)
 {
 	static struct ipc_msg m;
+	struct ctl_call *cc = ctx;
+	struct netd *nd = cc->nd;
 	size_t n = strlen(nd->last_status);
 
-	(void)c;
 	ipc_init(&m, IPC_CTL_STATUS_ANSWER, req->hdr.seq);
 	m.u.status.last_checkin = (uint64_t)nd->last_checkin;
 	m.u.status.last_ok = (uint64_t)nd->last_ok;
@@ -80,91 +88,89 @@ on_status(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
 	gwe_strlcpy(m.u.status.last_error, nd->last_error, sizeof(m.u.status.last_error));
 	memcpy(m.u.status.fetch_status, nd->last_status, n);
 	m.u.status.fetch_status_len = (uint32_t)n;
-	return ipc_send(fd, &m);
+	return ipc_send(cc->fd, &m);
 }
 
 static int
-on_checkin(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+on_checkin(void *ctx, struct ipc_msg *req)
 {
+	struct ctl_call *cc = ctx;
+	struct netd *nd = cc->nd;
 	struct ipc_msg m;
 	int rc;
 
 	log_info("check-in requested by the control socket");
-	if (nd->http.cik[0] == '\0' && net_activate(nd) == -1)
-		rc = -1;
-	else
-		rc = net_checkin(nd);
-	c->checkin_now = 1;
-	c->checkin_rc = rc;
+	rc = net_ensure_cik(nd) == -1 ? -1 : net_checkin(nd);
+	cc->c->checkin_now = 1;
+	cc->c->checkin_rc = rc;
 	ipc_init(&m, IPC_CTL_DONE, req->hdr.seq);
 	m.u.done.ok = rc == 0;
 	gwe_strlcpy(m.u.done.message, rc == 0 ? "check-in done" : nd->last_error[0] ?
 	    nd->last_error : "check-in failed", sizeof(m.u.done.message));
-	return ipc_send(fd, &m);
+	return ipc_send(cc->fd, &m);
 }
 
 static int
-on_install(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+on_install(void *ctx, struct ipc_msg *req)
 {
 	static struct ipc_result res;
 	static struct ipc_msg m;
+	struct ctl_call *cc = ctx;
+	struct netd *nd = cc->nd;
 	struct ipc_ctl_install *ci = &req->u.ctl_install;
 	char app[VFY_APP_MAX + 1], ver[VFY_VERSION_MAX + 1], why[IPC_TEXT_LEN + 64];
 	uint64_t size, job;
 	int rc;
 
-	(void)c;
 	if (vfy_name_parse(ci->name, app, ver, why, sizeof(why)) == -1 ||
 	    ipc_memfd_check(req->fd, ci->size, &size, why, sizeof(why)) == -1) {
 		log_warnx("local install refused name=\"%s\" reason=\"%s\"", ci->name, why);
-		return ctl_error(fd, req->hdr.seq, IPC_E_REFUSED, why);
+		return ctl_error(cc->fd, req->hdr.seq, IPC_E_REFUSED, why);
 	}
 	if ((job = net_jobseq_next(nd)) == 0)
-		return ctl_error(fd, req->hdr.seq, IPC_E_UNAVAILABLE,
+		return ctl_error(cc->fd, req->hdr.seq, IPC_E_UNAVAILABLE,
 		    "cannot record a job id (state directory full?)");
 	log_info("local install job=%" PRIu64 " name=%s size=%" PRIu64, job, ci->name, size);
 	rc = net_vfy_submit(nd, job, IPC_ORIGIN_LOCAL, ci->name, req->fd, size, ci->sig,
 	    ci->sig_len, &res, (int)(nd->cfg->limits.install_timeout + 300) * 1000,
 	    why, sizeof(why));
 	if (rc == -1)
-		return ctl_error(fd, req->hdr.seq, IPC_E_UNAVAILABLE, why);
+		return ctl_error(cc->fd, req->hdr.seq, IPC_E_UNAVAILABLE, why);
 	ipc_init(&m, IPC_RESULT, req->hdr.seq);
 	m.u.result = res;
-	rc = ipc_send(fd, &m);
+	rc = ipc_send(cc->fd, &m);
 	(void)net_vfy_ack(nd, job);
 	return rc;
 }
 
 static int
-on_apps(struct netd *nd, struct net_ctl *c, int fd, struct ipc_msg *req)
+on_apps(void *ctx, struct ipc_msg *req)
 {
 	static struct net_apps apps;
+	struct ctl_call *cc = ctx;
 	struct ipc_msg m;
 	size_t i;
 
-	(void)c;
-	if (net_vfy_apps(nd, &apps) == -1)
-		return ctl_error(fd, req->hdr.seq, IPC_E_UNAVAILABLE, "verifier unavailable");
+	if (net_vfy_apps(cc->nd, &apps) == -1)
+		return ctl_error(cc->fd, req->hdr.seq, IPC_E_UNAVAILABLE, "verifier unavailable");
 	for (i = 0; i < apps.n; i++) {
 		ipc_init(&m, IPC_APP_ENTRY, req->hdr.seq);
 		m.u.app = apps.e[i];
-		if (ipc_send(fd, &m) == -1)
+		if (ipc_send(cc->fd, &m) == -1)
 			return -1;
 	}
 	ipc_init(&m, IPC_APPS_END, req->hdr.seq);
 	m.u.apps_end.count = (uint32_t)apps.n;
-	return ipc_send(fd, &m);
+	return ipc_send(cc->fd, &m);
 }
 
-static const struct {
-	uint16_t type;
-	int	(*fn)(struct netd *, struct net_ctl *, int, struct ipc_msg *);
-} ctl_handlers[] = {
-	{ IPC_CTL_STATUS, on_status },
-	{ IPC_CTL_CHECKIN, on_checkin },
-	{ IPC_CTL_INSTALL, on_install },
-	{ IPC_APPS_QUERY, on_apps },
+const struct ipc_handler net_ctl_handlers[] = {
+	{ PEER_CLI, IPC_CTL_STATUS, on_status },
+	{ PEER_CLI, IPC_CTL_CHECKIN, on_checkin },
+	{ PEER_CLI, IPC_CTL_INSTALL, on_install },
+	{ PEER_CLI, IPC_APPS_QUERY, on_apps },
 };
+const size_t net_ctl_nhandlers = sizeof(net_ctl_handlers) / sizeof(net_ctl_handlers[0]);
 
 /* The request read during a long-poll (one at most: the long-poll then ends). */
 static struct ipc_msg held_msg;
@@ -195,18 +201,17 @@ drop(struct net_ctl *c, int i)
 static int
 dispatch(struct netd *nd, struct net_ctl *c, int i, struct ipc_msg *m)
 {
-	size_t k;
+	struct ctl_call cc = { nd, c, c->cfd[i] };
+	const struct ipc_handler *h;
 	int rc, outer = c->serving;	/* a status answered during another's request */
 
-	for (k = 0; k < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); k++)
-		if (ctl_handlers[k].type == m->hdr.type)
-			break;
-	if (k == sizeof(ctl_handlers) / sizeof(ctl_handlers[0])) {
+	h = ipc_handler_find(net_ctl_handlers, net_ctl_nhandlers, PEER_CLI, m->hdr.type);
+	if (h == NULL) {
 		log_warnx("control message refused type=%s", ipc_type_name(m->hdr.type));
 		rc = -1;
 	} else {
 		c->serving = i;
-		rc = ctl_handlers[k].fn(nd, c, c->cfd[i], m);
+		rc = h->fn(&cc, m);
 		c->serving = outer;
 	}
 	if (m->fd != -1)

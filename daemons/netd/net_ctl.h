@@ -20,6 +20,13 @@ struct net_ctl {
 	int	serving;	/* client whose request is running, or -1 */
 };
 
+/*
+ * What a control client may ask, one row per type (context: the client
+ * and its connection); checked against ipc_msg.c's routes by the unit tests.
+ */
+extern const struct ipc_handler net_ctl_handlers[];
+extern const size_t net_ctl_nhandlers;
+
 int	net_ctl_open(struct net_ctl *c, const struct gwe_config *cfg, char *err, size_t errlen);
 /* Accept a connection waiting on lfd. */
 void	net_ctl_accept(struct net_ctl *c);

@@ -158,7 +158,7 @@ dl_info(struct netd *nd, const char *id, uint64_t max, const char *what, uint64_
 		net_resp_free(&rs);
 		return rc;
 	}
-	rc = net_content_info_parse(rs.body.data ? rs.body.data : "", rs.body.len, size,
+	rc = net_content_info_parse(net_resp_body(&rs), rs.body.len, size,
 	    updated, reason, reasonlen);
 	net_resp_free(&rs);
 	if (rc == -1)

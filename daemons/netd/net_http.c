@@ -5,6 +5,7 @@
  * reuses the connection of the last one.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ int
 net_http_init(struct net_http *h, const struct gwe_config *cfg)
 {
 	const char *e;
+	uint64_t v;
 
 	memset(h, 0, sizeof(*h));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -47,8 +49,9 @@ net_http_init(struct net_http *h, const struct gwe_config *cfg)
 	h->low_speed_limit = NET_LOW_SPEED_LIMIT;
 	h->low_speed_time = NET_LOW_SPEED_TIME;
 	/* Tests shorten the low-speed window; production never sets this. */
-	if ((e = getenv("GWE_NETD_LOW_SPEED_TIME")) != NULL && atol(e) > 0)
-		h->low_speed_time = atol(e);
+	if ((e = getenv("GWE_NETD_LOW_SPEED_TIME")) != NULL &&
+	    gwe_parse_u64(e, 1, LONG_MAX, &v) == 0)
+		h->low_speed_time = (long)v;
 	h->verbose = cfg->debug_level >= LOG_LVL_DEBUG;
 	if (h->ca_file[0] != '\0' &&
 	    gwe_read_file(h->ca_file, NET_CA_MAX, &h->ca_pem, &h->ca_len) == -1) {
@@ -75,7 +78,13 @@ net_http_free(struct net_http *h)
 void
 net_resp_free(struct net_resp *rs)
 {
-	net_buf_free(&rs->body);
+	gwe_buf_free(&rs->body);
+}
+
+const char *
+net_resp_body(const struct net_resp *rs)
+{
+	return rs->body.p != NULL ? rs->body.p : "";
 }
 
 int
@@ -115,7 +124,7 @@ write_cb(char *p, size_t size, size_t nmemb, void *arg)
 		x->rs->overflow = 1;
 		return 0;
 	}
-	if (net_buf_append(&x->rs->body, p, n) == -1) {
+	if (gwe_buf_add(&x->rs->body, p, n) == -1) {
 		x->rs->overflow = 1;
 		return 0;
 	}
@@ -154,6 +163,21 @@ same_origin(const char *base, const char *loc)
 	return loc[n] == '\0' || loc[n] == '/' || loc[n] == '?';
 }
 
+/* The status in "HTTP/1.1 200 OK" (n bytes, not terminated); 0 when there is none. */
+static long
+status_of(const char *p, size_t n)
+{
+	const char *sp = memchr(p, ' ', n);
+	size_t i, len = 0;
+	uint64_t st;
+
+	if (sp == NULL)
+		return 0;
+	for (i = (size_t)(sp - p) + 1; i + len < n && isdigit((unsigned char)p[i + len]); len++)
+		;
+	return gwe_parse_u64n(p + i, len, 0, LONG_MAX, &st) == 0 ? (long)st : 0;
+}
+
 static size_t
 header_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -163,9 +187,7 @@ header_cb(char *p, size_t size, size_t nmemb, void *arg)
 	uint64_t len;
 
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		const char *sp = memchr(p, ' ', n);
-
-		x->cur_status = sp != NULL ? atol(sp + 1) : 0;
+		x->cur_status = status_of(p, n);
 		x->rs->content_length = -1;
 		x->rs->last_modified = -1;
 		x->rs->content_range[0] = '\0';
@@ -389,6 +411,7 @@ net_http_do(struct net_http *h, const struct net_req *rq, struct net_resp *rs)
 	int rc = 0;
 
 	memset(rs, 0, sizeof(*rs));
+	rs->body.max = NET_FORM_MAX_BYTES;
 	rs->last_modified = -1;
 	rs->content_length = -1;
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", h->base, rq->path) >= sizeof(url)) {

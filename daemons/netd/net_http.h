@@ -83,7 +83,7 @@ struct net_resp {
 	long		 status;	/* 0 when no answer arrived */
 	CURLcode	 cc;
 	char		 error[CURL_ERROR_SIZE + 64];
-	struct net_buf	 body;
+	struct gwe_buf	 body;	/* at most NET_FORM_MAX_BYTES */
 	int		 overflow;	/* body over body_max / max_length */
 	int		 sink_failed;	/* the sink refused (it says why) */
 	int		 interrupted;	/* rq->interrupt asked to stop */
@@ -104,6 +104,8 @@ void	net_http_free(struct net_http *h);
  */
 int	net_http_do(struct net_http *h, const struct net_req *rq, struct net_resp *rs);
 void	net_resp_free(struct net_resp *rs);
+/* The body read into memory, "" when there is none. */
+const char *net_resp_body(const struct net_resp *rs);
 const char *net_kind_name(enum net_kind);
 /* Escape s for a URL query (curl_easy_escape into out). -1 if it does not fit. */
 int	net_http_escape(struct net_http *h, const char *s, char *out, size_t outlen);

@@ -12,10 +12,10 @@
 #include "../../common/log.h"
 #include "../../common/safefile.h"
 #include "../../common/util.h"
-#include "net_checkin.h"
 #include "net_dl.h"
 #include "net_order.h"
 #include "net_vfy.h"
+#include "../../ipc/ipc_send.h"
 
 #define NET_AWAIT_RESTART_MS	5000	/* for a result from before a restart */
 
@@ -196,9 +196,10 @@ entry_fetch(struct netd *nd, const char *name, int *mfd, uint64_t *size, char *s
 		snprintf(reason, reasonlen, "signature download: %s", why);
 		return rc;
 	}
-	*mfd = net_memfd_from(name, fd, *size);
+	*mfd = ipc_memfd_copy(fd, *size, name, why, sizeof(why));
 	close(fd);
 	if (*mfd == -1) {
+		/* errno, not why: the reason fetch_status gets stays what it was. */
 		snprintf(reason, reasonlen, "memfd: %s", strerror(errno));
 		return NET_DL_TRANSIENT;
 	}
@@ -242,7 +243,8 @@ entry_handover(struct netd *nd, struct ostate *s, const char *name, uint64_t job
 	rc = sent;
 	close(mfd);
 	/* The verifier is at work: time for the alias clear, if it is due. */
-	net_clear_write(nd, 0);
+	if (nd->handed_over != NULL)
+		nd->handed_over(nd);
 	if (rc == 0)
 		rc = net_vfy_result(nd, s->job, &res,
 		    (int)(nd->cfg->limits.install_timeout + 300) * 1000, err, sizeof(err));
@@ -311,8 +313,12 @@ order_load(struct netd *nd, struct net_order *o, char *reason, size_t reasonlen)
 	return n == -1 ? -2 : 0;
 }
 
-int
-net_order_take_result(struct netd *nd, const struct ipc_result *res)
+/*
+ * A RESULT that arrived while nobody waited: if it is the one the journal
+ * waits for (sent before a restart), record it.  Returns 1 when taken.
+ */
+static int
+take_result(struct netd *nd, const struct ipc_result *res)
 {
 	static struct net_order o;
 	char reason[NET_REASON_MAX];
@@ -326,6 +332,26 @@ net_order_take_result(struct netd *nd, const struct ipc_result *res)
 	    o.names[s.next]);
 	(void)result_done(nd, &s, o.names[s.next], res);
 	return 1;
+}
+
+void
+net_order_stray(struct netd *nd, const struct ipc_result *res)
+{
+	char text[IPC_OUTPUT_MAX + 1];
+	size_t n;
+
+	if (take_result(nd, res))
+		return;
+	log_info("result arrived job=%" PRIu64 " name=%s status=%u origin=%u waited=no",
+	    res->job, res->name, res->status, res->origin);
+	if (res->origin == IPC_ORIGIN_OTA) {
+		n = net_result_text(res, text, sizeof(text));
+		if (net_queue_push(nd, text, n, 0, 0) == -1) {
+			log_warn("result not queued job=%" PRIu64, res->job);
+			return;
+		}
+	}
+	(void)net_vfy_ack(nd, res->job);
 }
 
 int

@@ -27,9 +27,11 @@ int	net_order_journal(struct netd *nd, const char *raw, size_t len);
  */
 int	net_order_run(struct netd *nd);
 /*
- * A RESULT that arrived while nobody waited: if it is the one the journal
- * waits for (sent before a restart), record it.  Returns 1 when taken.
+ * A RESULT that arrived while nobody waited for it (one from before a
+ * restart; nd->stray_result): the journal's own is recorded against its
+ * entry; any other is queued for fetch_status (an OTA one) and
+ * acknowledged.
  */
-int	net_order_take_result(struct netd *nd, const struct ipc_result *res);
+void	net_order_stray(struct netd *nd, const struct ipc_result *res);
 
 #endif

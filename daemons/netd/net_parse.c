@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/util.h"
 #include "net_parse.h"
 
 /* ---- form-urlencoded ---------------------------------------------------- */
@@ -169,39 +170,8 @@ net_form_parse(const char *body, size_t len, struct net_form_field *fields,
 	return 0;
 }
 
-int
-net_buf_append(struct net_buf *b, const void *p, size_t n)
-{
-	size_t ncap;
-	char *nd;
-
-	if (n > NET_FORM_MAX_BYTES || b->len + n + 1 > NET_FORM_MAX_BYTES)
-		return -1;
-	if (b->len + n + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 256;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		if ((nd = realloc(b->data, ncap)) == NULL)
-			return -1;
-		b->data = nd;
-		b->cap = ncap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-void
-net_buf_free(struct net_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
 static int
-pct_encode_append(struct net_buf *b, const char *s, size_t n)
+pct_encode_append(struct gwe_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char e[3];
@@ -212,26 +182,26 @@ pct_encode_append(struct net_buf *b, const char *s, size_t n)
 		c = (unsigned char)s[i];
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
-			if (net_buf_append(b, &s[i], 1) == -1)
+			if (gwe_buf_add(b, &s[i], 1) == -1)
 				return -1;
 			continue;
 		}
 		e[0] = '%';
 		e[1] = hex[c >> 4];
 		e[2] = hex[c & 15];
-		if (net_buf_append(b, e, 3) == -1)
+		if (gwe_buf_add(b, e, 3) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-net_form_add(struct net_buf *b, const char *name, const char *value, size_t vlen)
+net_form_add(struct gwe_buf *b, const char *name, const char *value, size_t vlen)
 {
-	if (b->len > 0 && net_buf_append(b, "&", 1) == -1)
+	if (b->len > 0 && gwe_buf_add(b, "&", 1) == -1)
 		return -1;
 	if (pct_encode_append(b, name, strlen(name)) == -1 ||
-	    net_buf_append(b, "=", 1) == -1 ||
+	    gwe_buf_add(b, "=", 1) == -1 ||
 	    pct_encode_append(b, value, vlen) == -1)
 		return -1;
 	return 0;
@@ -378,26 +348,14 @@ net_order_parse(const char *buf, size_t len, size_t max_bytes, struct net_order 
 
 /* ---- small values ----------------------------------------------------- */
 
-/* Parse a decimal number from [p, p+n) without a terminator; -1 if not all digits. */
+/*
+ * A decimal number from [p, p+n) without a terminator; -1 if not all
+ * digits.  At most 20 digits, leading zeros counted, as always.
+ */
 static int
 dec_span(const char *p, size_t n, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 20)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		if (v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return n > 20 ? -1 : gwe_parse_u64n(p, n, 0, max, out);
 }
 
 int
@@ -508,71 +466,4 @@ net_content_info_parse(const char *buf, size_t len, uint64_t *size, uint64_t *up
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- UTF-8 --------------------------------------------------------------- */
-
-/*
- * The length of the sequence at s: a whole well-formed character (*valid
- * set; Unicode table 3-7) or its longest ill-formed prefix (*valid clear).
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t len, int *valid)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	*valid = 0;
-	if (c < 0x80) {
-		*valid = c != 0;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1;
-	else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* over U+10FFFF */
-	} else
-		return 1;
-	for (i = 1; i <= need; i++) {
-		if (i >= len || s[i] < lo || s[i] > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*valid = 1;
-	return need + 1;
-}
-
-size_t
-net_utf8_sanitize(const char *in, size_t len, char *out, size_t outcap,
-    size_t *replaced)
-{
-	static const char fffd[] = "\xef\xbf\xbd";
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0, n, w;
-	int valid;
-
-	*replaced = 0;
-	while (i < len) {
-		n = utf8_seq(s + i, len - i, &valid);
-		w = valid ? n : 3;
-		if (o + w > outcap)
-			break;
-		memcpy(out + o, valid ? in + i : fffd, w);
-		if (!valid)
-			(*replaced)++;
-		o += w;
-		i += n;
-	}
-	return o;
 }

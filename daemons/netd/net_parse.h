@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "../../common/buf.h"
 #include "../../verify/vfy_name.h"
 
 #define NET_REASON_MAX		256
@@ -42,16 +43,11 @@ int	net_form_parse(const char *body, size_t len, struct net_form_field *fields,
 void	net_form_free(struct net_form_field *fields, size_t nfields);
 /*
  * Append "name=value" (percent-encoded, '&' between pairs) to a growing
- * buffer.  Returns 0 or -1 (out of memory or over NET_FORM_MAX_BYTES).
+ * buffer.  Returns 0 or -1 (out of memory, or over the buffer's max: a
+ * form body starts as NET_FORM_BUF_INIT, bounded by NET_FORM_MAX_BYTES).
  */
-struct net_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-};
-int	net_form_add(struct net_buf *b, const char *name, const char *value, size_t vlen);
-int	net_buf_append(struct net_buf *b, const void *p, size_t n);
-void	net_buf_free(struct net_buf *b);
+#define NET_FORM_BUF_INIT	{ .max = NET_FORM_MAX_BYTES }
+int	net_form_add(struct gwe_buf *b, const char *name, const char *value, size_t vlen);
 
 /* An install order: {"install":[{"name":"app.v1.tar.gz"}, ...]}. */
 struct net_order {
@@ -80,18 +76,6 @@ int	net_content_range_parse(const char *value, uint64_t *first, uint64_t *last,
 /* The activation answer: 40 hex digits, optionally followed by CR/LF. */
 int	net_cik_parse(const char *buf, size_t len, char cik[NET_CIK_LEN + 1],
 	    char *reason, size_t reasonlen);
-
-/*
- * Copy len bytes of in to out as valid UTF-8: each maximal ill-formed
- * subpart (overlong forms, surrogates, code points over U+10FFFF, a
- * truncated sequence, a stray continuation byte) and each NUL becomes
- * U+FFFD.  Only whole characters are copied: the output stops before the
- * first one that does not fit in outcap bytes.  Returns the output
- * length (not NUL-terminated); *replaced counts the substitutions.
- * Needs at most 3 * len bytes.
- */
-size_t	net_utf8_sanitize(const char *in, size_t len, char *out, size_t outcap,
-	    size_t *replaced);
 
 /* Content info: "content-type,size,updated-timestamp,meta". */
 int	net_content_info_parse(const char *buf, size_t len, uint64_t *size,

@@ -74,10 +74,15 @@ meminfo_kb(const char *mi, const char *key)
 {
 	const char *p = mi;
 	size_t kl = strlen(key);
+	uint64_t v;
 
 	while (p != NULL && *p != '\0') {
-		if (strncmp(p, key, kl) == 0 && p[kl] == ':')
-			return strtoull(p + kl + 1, NULL, 10);
+		if (strncmp(p, key, kl) == 0 && p[kl] == ':') {
+			/* "Key:   1234 kB": the digits after the blanks. */
+			p += kl + 1 + strspn(p + kl + 1, " \t");
+			return gwe_parse_u64n(p, strspn(p, "0123456789"), 0, UINT64_MAX, &v) == 0 ?
+			    v : 0;
+		}
 		if ((p = strchr(p, '\n')) != NULL)
 			p++;
 	}
@@ -238,14 +243,15 @@ net_report_usage(const struct netd *nd, struct net_report *r)
 	return report_take(r, "usage_report", o, 1);
 }
 
+/*
+ * engine_report has three states (docs/design.md section 5): ipc_status_name's
+ * "installed" and "interrupted", and "failed" for every other outcome.
+ */
 static const char *
 app_status(uint32_t st)
 {
-	switch (st) {
-	case IPC_ST_INSTALLED:	return "installed";
-	case IPC_ST_INTERRUPTED: return "interrupted";
-	default:		return "failed";
-	}
+	return ipc_status_name(st == IPC_ST_INSTALLED || st == IPC_ST_INTERRUPTED ? st :
+	    IPC_ST_FAILED);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "../../common/log.h"
 #include "../../common/safefile.h"
+#include "../../common/text.h"
 #include "../../common/util.h"
 #include "net_state.h"
 
@@ -205,6 +207,20 @@ queue_entry_name(const char *n)
 	return n[16] == '\0' || n[16] == '-';
 }
 
+/* The entry index in a name's "-ORDER-ENTRY" tail, when ORDER is order_id; else -1. */
+static long
+queue_entry_of(const char *tail, uint64_t order_id)
+{
+	const char *dash;
+	uint64_t oid, ent;
+
+	if (tail[0] != '-' || (dash = strchr(tail + 1, '-')) == NULL ||
+	    gwe_parse_u64n(tail + 1, (size_t)(dash - tail - 1), 0, UINT64_MAX, &oid) == -1 ||
+	    gwe_parse_u64(dash + 1, 0, LONG_MAX, &ent) == -1 || oid != order_id)
+		return -1;
+	return (long)ent;
+}
+
 struct queue_scan {
 	char		oldest[64];
 	uint64_t	max_seq;
@@ -218,7 +234,7 @@ queue_scan(struct netd *nd, struct queue_scan *qs)
 {
 	char p[CONF_PATH_MAX + 16];
 	struct dirent *de;
-	uint64_t seq, oid;
+	uint64_t seq;
 	long ent;
 	DIR *d;
 
@@ -232,13 +248,12 @@ queue_scan(struct netd *nd, struct queue_scan *qs)
 		if (strlen(de->d_name) >= sizeof(qs->oldest) || !queue_entry_name(de->d_name))
 			continue;
 		qs->count++;
-		seq = strtoull(de->d_name, NULL, 10);
-		if (seq > qs->max_seq)
+		/* queue_entry_name saw 16 digits. */
+		if (gwe_parse_u64n(de->d_name, 16, 0, UINT64_MAX, &seq) == 0 && seq > qs->max_seq)
 			qs->max_seq = seq;
 		if (qs->oldest[0] == '\0' || strcmp(de->d_name, qs->oldest) < 0)
 			gwe_strlcpy(qs->oldest, de->d_name, sizeof(qs->oldest));
-		if (sscanf(de->d_name + 16, "-%" SCNu64 "-%ld", &oid, &ent) == 2 &&
-		    oid == qs->order_id && ent > qs->max_entry)
+		if ((ent = queue_entry_of(de->d_name + 16, qs->order_id)) > qs->max_entry)
 			qs->max_entry = ent;
 	}
 	closedir(d);
@@ -269,7 +284,8 @@ net_queue_push(struct netd *nd, const char *text, size_t len, uint64_t order_id,
 		snprintf(p, sizeof(p), "%s/queue/%016" PRIu64, nd->dir, qs.max_seq + 1);
 	if ((clean = malloc(cap + 1)) == NULL)
 		return -1;
-	n = net_utf8_sanitize(text, len, clean, cap, &repl);
+	/* Each NUL and each maximal ill-formed part becomes U+FFFD; cap bytes and the NUL. */
+	n = gwe_text_clean(clean, cap + 1, text, len, GWE_TEXT_UTF8, &repl);
 	if (repl > 0 || n < len)
 		log_info("fetch_status text repaired replaced=%zu bytes_in=%zu bytes_out=%zu",
 		    repl, len, n);

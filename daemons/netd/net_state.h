@@ -36,7 +36,7 @@ struct netd {
 	uint32_t	 vseq;
 	int		 once;
 	time_t		 lp_since;		/* long-poll If-Modified-Since */
-	/* Alias clears a check-in decided on, written by net_clear_write. */
+	/* Alias clears a check-in decided on (net_checkin.c writes them). */
 	int		 clear_interval;	/* update_interval */
 	int		 clear_fetch;		/* engine_fetch: NET_CLEAR_* */
 	uint64_t	 clear_fp;		/* the order it must still hold */
@@ -45,6 +45,14 @@ struct netd {
 	void		(*busy)(void *);
 	void		*busy_arg;
 	int		 in_busy;
+	/*
+	 * Set by netd.c, so that a lower file reaches a higher one without
+	 * calling it (net_vfy -> net_order -> net_checkin stays one way).
+	 * stray_result: a RESULT nobody waited for (net_order_stray).
+	 * handed_over: an order entry is with the verifier (net_clear_due).
+	 */
+	void		(*stray_result)(struct netd *, const struct ipc_result *);
+	void		(*handed_over)(struct netd *);
 };
 
 /* Give the control socket a turn while busy (never re-entered). */

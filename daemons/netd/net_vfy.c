@@ -3,7 +3,6 @@
  * dispatch table; whatever is waited for (a job's RESULT or an apps
  * answer) is described by struct vwait.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +11,12 @@
 #include <unistd.h>
 
 #include "../../common/log.h"
-#include "../../common/util.h"
-#include "net_order.h"
 #include "net_vfy.h"
+#include "../../ipc/ipc_send.h"
 
+/* The handlers' context: what the caller of vfy_wait waits for. */
 struct vwait {
+	struct netd		*nd;
 	uint64_t		 job;		/* RESULT wanted, 0 none */
 	struct ipc_result	*res;
 	struct net_apps		*apps;		/* apps answer wanted, NULL none */
@@ -72,11 +72,19 @@ net_vfy_connect(struct netd *nd)
 	return vfy_send(nd, &m);
 }
 
+/*
+ * ipc_status_name's words, except that a failure says what failed: the
+ * platform reads "gwe: NAME: install.sh failed" (docs/operator.md).
+ */
+static const char *
+result_status(uint32_t st)
+{
+	return st == IPC_ST_FAILED ? "install.sh failed" : ipc_status_name(st);
+}
+
 size_t
 net_result_text(const struct ipc_result *res, char *out, size_t outlen)
 {
-	static const char *st[] = { "unknown", "installed", "install.sh failed",
-	    "refused", "interrupted", "error" };
 	size_t n;
 
 	if (res->output_len > 0) {
@@ -85,8 +93,7 @@ net_result_text(const struct ipc_result *res, char *out, size_t outlen)
 		out[n] = '\0';
 		return n;
 	}
-	n = (size_t)snprintf(out, outlen, "gwe: %s: %s", res->name,
-	    res->status <= IPC_ST_MAX ? st[res->status] : st[0]);
+	n = (size_t)snprintf(out, outlen, "gwe: %s: %s", res->name, result_status(res->status));
 	return n < outlen ? n : outlen - 1;
 }
 
@@ -102,92 +109,77 @@ net_vfy_ack(struct netd *nd, uint64_t job)
 	return vfy_send(nd, &m);
 }
 
-/* A result nobody waits for: one from before a restart.  Keep and acknowledge it. */
-static void
-stray_result(struct netd *nd, const struct ipc_result *res)
+static int
+on_result(void *ctx, struct ipc_msg *m)
 {
-	char text[IPC_OUTPUT_MAX + 1];
-	size_t n;
+	struct vwait *w = ctx;
 
-	if (net_order_take_result(nd, res))
-		return;
-	log_info("result arrived job=%" PRIu64 " name=%s status=%u origin=%u waited=no",
-	    res->job, res->name, res->status, res->origin);
-	if (res->origin == IPC_ORIGIN_OTA) {
-		n = net_result_text(res, text, sizeof(text));
-		if (net_queue_push(nd, text, n, 0, 0) == -1) {
-			log_warn("result not queued job=%" PRIu64, res->job);
-			return;
-		}
-	}
-	(void)net_vfy_ack(nd, res->job);
-}
-
-static void
-on_result(struct netd *nd, struct ipc_msg *m, struct vwait *w)
-{
 	if (w->job != 0 && m->u.result.job == w->job && w->res != NULL) {
 		*w->res = m->u.result;
 		w->done = 1;
-		return;
-	}
-	stray_result(nd, &m->u.result);
+	} else if (w->nd->stray_result != NULL)
+		w->nd->stray_result(w->nd, &m->u.result);
+	return 0;
 }
 
-static void
-on_app_entry(struct netd *nd, struct ipc_msg *m, struct vwait *w)
+static int
+on_app_entry(void *ctx, struct ipc_msg *m)
 {
-	(void)nd;
+	struct vwait *w = ctx;
+
 	if (w->apps == NULL) {
 		log_warnx("verifier sent an unasked APP_ENTRY");
-		return;
+		return 0;
 	}
 	if (w->apps->n < NET_APPS_MAX)
 		w->apps->e[w->apps->n++] = m->u.app;
+	return 0;
 }
 
-static void
-on_apps_end(struct netd *nd, struct ipc_msg *m, struct vwait *w)
+static int
+on_apps_end(void *ctx, struct ipc_msg *m)
 {
-	(void)nd;
+	struct vwait *w = ctx;
+
 	if (w->apps == NULL)
-		return;
+		return 0;
 	/* Past NET_APPS_MAX the list is cut short: say so rather than report less. */
 	if (m->u.apps_end.count != w->apps->n)
 		log_warnx("installed apps list incomplete announced=%u kept=%zu max=%d",
 		    m->u.apps_end.count, w->apps->n, NET_APPS_MAX);
 	w->done = 1;
+	return 0;
 }
 
-static void
-on_error(struct netd *nd, struct ipc_msg *m, struct vwait *w)
+static int
+on_error(void *ctx, struct ipc_msg *m)
 {
-	(void)nd;
+	struct vwait *w = ctx;
+
 	log_warnx("verifier answered error code=%u message=\"%s\"", m->u.error.code,
 	    m->u.error.message);
 	snprintf(w->err, sizeof(w->err), "verifier: %s", m->u.error.message);
 	w->failed = 1;
+	return 0;
 }
 
-static const struct {
-	uint16_t type;
-	void	(*fn)(struct netd *, struct ipc_msg *, struct vwait *);
-} vfy_handlers[] = {
-	{ IPC_RESULT, on_result },
-	{ IPC_APP_ENTRY, on_app_entry },
-	{ IPC_APPS_END, on_apps_end },
-	{ IPC_ERROR, on_error },
+const struct ipc_handler net_vfy_handlers[] = {
+	{ PEER_VERIFYD, IPC_RESULT, on_result },
+	{ PEER_VERIFYD, IPC_APP_ENTRY, on_app_entry },
+	{ PEER_VERIFYD, IPC_APPS_END, on_apps_end },
+	{ PEER_VERIFYD, IPC_ERROR, on_error },
 };
+const size_t net_vfy_nhandlers = sizeof(net_vfy_handlers) / sizeof(net_vfy_handlers[0]);
 
 /* Read and dispatch messages until w is done or failed, or time runs out. */
 static int
 vfy_wait(struct netd *nd, struct vwait *w, int timeout_ms)
 {
 	static struct ipc_msg m;
+	const struct ipc_handler *h;
 	char err[128];
 	struct timespec t0, t1;
 	long left;
-	size_t i;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -218,16 +210,15 @@ vfy_wait(struct netd *nd, struct vwait *w, int timeout_ms)
 			net_vfy_close(nd);
 			return -1;
 		}
-		for (i = 0; i < sizeof(vfy_handlers) / sizeof(vfy_handlers[0]); i++)
-			if (vfy_handlers[i].type == m.hdr.type)
-				break;
-		if (i == sizeof(vfy_handlers) / sizeof(vfy_handlers[0])) {
+		h = ipc_handler_find(net_vfy_handlers, net_vfy_nhandlers, PEER_VERIFYD,
+		    m.hdr.type);
+		if (h == NULL)
 			log_warnx("verifier sent unexpected type=%s", ipc_type_name(m.hdr.type));
+		if (h == NULL || h->fn(w, &m) == -1) {
 			net_vfy_close(nd);
 			snprintf(w->err, sizeof(w->err), "verifier protocol error");
 			return -1;
 		}
-		vfy_handlers[i].fn(nd, &m, w);
 	}
 	return w->failed ? -1 : 0;
 }
@@ -235,7 +226,7 @@ vfy_wait(struct netd *nd, struct vwait *w, int timeout_ms)
 int
 net_vfy_apps(struct netd *nd, struct net_apps *apps)
 {
-	struct vwait w = { 0 };
+	struct vwait w = { .nd = nd };
 	struct ipc_msg m;
 
 	apps->n = 0;
@@ -287,7 +278,7 @@ int
 net_vfy_result(struct netd *nd, uint64_t job, struct ipc_result *res, int timeout_ms,
     char *err, size_t errlen)
 {
-	struct vwait w = { 0 };
+	struct vwait w = { .nd = nd };
 
 	w.job = job;
 	w.res = res;
@@ -316,31 +307,4 @@ net_vfy_await(struct netd *nd, uint64_t job, struct ipc_result *res, int timeout
 	if (net_vfy_connect(nd) == -1)
 		return -1;
 	return net_vfy_result(nd, job, res, timeout_ms, err, sizeof(err));
-}
-
-int
-net_memfd_from(const char *name, int srcfd, uint64_t size)
-{
-	char buf[65536];
-	uint64_t off = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = ipc_memfd_create(name)) == -1)
-		return -1;
-	while (off < size) {
-		n = pread(srcfd, buf, size - off < sizeof(buf) ? (size_t)(size - off) :
-		    sizeof(buf), (off_t)off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0 || gwe_write_full(fd, buf, (size_t)n) == -1)
-			goto fail;
-		off += (uint64_t)n;
-	}
-	if (ipc_memfd_seal(fd) == -1)
-		goto fail;
-	return fd;
-fail:
-	close(fd);
-	return -1;
 }

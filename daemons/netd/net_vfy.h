@@ -14,6 +14,13 @@
 
 #define NET_VFY_APPS_TIMEOUT_MS	5000
 
+/*
+ * What the verifier may send us, one row per type (context: the wait in
+ * progress); checked against ipc_msg.c's routes by the unit tests.
+ */
+extern const struct ipc_handler net_vfy_handlers[];
+extern const size_t net_vfy_nhandlers;
+
 /* Connect when not connected (and ask for unacknowledged results). */
 int	net_vfy_connect(struct netd *nd);
 void	net_vfy_close(struct netd *nd);
@@ -38,7 +45,5 @@ int	net_vfy_await(struct netd *nd, uint64_t job, struct ipc_result *res, int tim
 int	net_vfy_ack(struct netd *nd, uint64_t job);
 /* The fetch_status text of a result (install.sh output, or a "gwe:" line). */
 size_t	net_result_text(const struct ipc_result *res, char *out, size_t outlen);
-/* Copy p[0,n) into a new memfd and seal it; -1 on error. */
-int	net_memfd_from(const char *name, int srcfd, uint64_t size);
 
 #endif

@@ -56,15 +56,6 @@ backoff(const struct netd *nd)
 	return net_backoff(nd->failures, nd->interval);
 }
 
-/* Activate if needed; 0 when there is a CIK. */
-static int
-ensure_cik(struct netd *nd)
-{
-	if (nd->http.cik[0] != '\0')
-		return 0;
-	return net_activate(nd);
-}
-
 /* When the next check-in is due after one with outcome rc (0 or -1). */
 static time_t
 schedule(struct netd *nd, int rc)
@@ -88,7 +79,7 @@ cycle(struct netd *nd)
 	time_t now = time(NULL);
 	int rc;
 
-	if (ensure_cik(nd) == -1) {
+	if (net_ensure_cik(nd) == -1) {
 		nd->failures++;
 		log_info("activation retry in secs=%" PRIu64, nd->cfg->act_retry_interval);
 		return now + (time_t)nd->cfg->act_retry_interval;
@@ -100,7 +91,7 @@ cycle(struct netd *nd)
 static int
 run_once(struct netd *nd)
 {
-	if (ensure_cik(nd) == -1)
+	if (net_ensure_cik(nd) == -1)
 		return 1;
 	if (net_checkin(nd) == -1 && nd->last_ok == 0)
 		return 1;
@@ -258,6 +249,8 @@ main(int argc, char **argv)
 		fatalx("configuration error: [device] vendor and model must be set");
 	if (net_state_init(&nd, &cfg) == -1)
 		fatalx("state_dir too long");
+	nd.stray_result = net_order_stray;
+	nd.handed_over = net_clear_due;
 	daemon_user("net_user", cfg.net_user, &nd.net_uid, &nd.net_gid);
 	nd.once = o.once;
 	net_backoff_init();

@@ -16,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct net_form_field g[1] = { { .name = "v" } };
 	char reason[NET_REASON_MAX];
-	struct net_buf b = { 0 };
+	struct gwe_buf b = NET_FORM_BUF_INIT;
 	size_t unknown, i;
 
 	if (net_form_parse((const char *)data, size, f, 3, 4096, &unknown, reason,
@@ -29,12 +29,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* Whatever bytes we write must read back the same. */
 	if (net_form_add(&b, "v", (const char *)data, size) == 0) {
-		if (net_form_parse(b.data, b.len, g, 1, SIZE_MAX, NULL, reason,
+		if (net_form_parse(b.p, b.len, g, 1, SIZE_MAX, NULL, reason,
 		    sizeof(reason)) != 0 || g[0].len != size ||
 		    (size > 0 && memcmp(g[0].value, data, size) != 0))
 			abort();
 		net_form_free(g, 1);
 	}
-	net_buf_free(&b);
+	gwe_buf_free(&b);
 	return 0;
 }

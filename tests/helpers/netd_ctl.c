@@ -15,6 +15,7 @@
 #include "../../common/log.h"
 #include "../../common/util.h"
 #include "../../ipc/ipc.h"
+#include "../../ipc/ipc_send.h"
 
 static struct ipc_msg m;
 
@@ -31,44 +32,57 @@ recv_one(int fd)
 	return 0;
 }
 
+static void
+print_status(const struct ipc_status_answer *st)
+{
+	printf("last_checkin=%" PRIu64 "\nlast_ok=%" PRIu64 "\nnext=%" PRIu64 "\ninterval=%" PRIu64
+	    "\nqueued=%u\nverifyd_up=%u\nlast_error=%s\nfetch_status=%.*s\n",
+	    st->last_checkin, st->last_ok, st->next_checkin, st->update_interval, st->queued,
+	    st->verifyd_up, st->last_error, (int)st->fetch_status_len, st->fetch_status);
+}
+
+/* Print one message of the answer: 1 when more follow (apps), 0 at its end, -1 unexpected. */
+static int
+print_one(const struct ipc_msg *a)
+{
+	switch (a->hdr.type) {
+	case IPC_CTL_STATUS_ANSWER:
+		print_status(&a->u.status);
+		break;
+	case IPC_APP_ENTRY:
+		printf("app %s %s status=%u\n", a->u.app.app, a->u.app.version, a->u.app.status);
+		return 1;
+	case IPC_APPS_END:
+		printf("apps count=%u\n", a->u.apps_end.count);
+		break;
+	case IPC_CTL_DONE:
+		printf("done ok=%u message=%s\n", a->u.done.ok, a->u.done.message);
+		break;
+	case IPC_RESULT:
+		printf("result status=%u job=%" PRIu64 " origin=%u output=%.*s\n",
+		    a->u.result.status, a->u.result.job, a->u.result.origin,
+		    (int)a->u.result.output_len, a->u.result.output);
+		break;
+	case IPC_ERROR:
+		printf("error code=%u message=%s\n", a->u.error.code, a->u.error.message);
+		break;
+	default:
+		printf("unexpected type=%s\n", ipc_type_name(a->hdr.type));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 print_answer(int fd)
 {
-	for (;;) {
+	int rc;
+
+	do {
 		if (recv_one(fd) == -1)
 			return 1;
-		switch (m.hdr.type) {
-		case IPC_CTL_STATUS_ANSWER:
-			printf("last_checkin=%" PRIu64 "\nlast_ok=%" PRIu64 "\nnext=%" PRIu64
-			    "\ninterval=%" PRIu64 "\nqueued=%u\nverifyd_up=%u\nlast_error=%s\n"
-			    "fetch_status=%.*s\n", m.u.status.last_checkin, m.u.status.last_ok,
-			    m.u.status.next_checkin, m.u.status.update_interval,
-			    m.u.status.queued, m.u.status.verifyd_up, m.u.status.last_error,
-			    (int)m.u.status.fetch_status_len, m.u.status.fetch_status);
-			return 0;
-		case IPC_CTL_DONE:
-			printf("done ok=%u message=%s\n", m.u.done.ok, m.u.done.message);
-			return 0;
-		case IPC_APP_ENTRY:
-			printf("app %s %s status=%u\n", m.u.app.app, m.u.app.version,
-			    m.u.app.status);
-			break;
-		case IPC_APPS_END:
-			printf("apps count=%u\n", m.u.apps_end.count);
-			return 0;
-		case IPC_RESULT:
-			printf("result status=%u job=%" PRIu64 " origin=%u output=%.*s\n",
-			    m.u.result.status, m.u.result.job, m.u.result.origin,
-			    (int)m.u.result.output_len, m.u.result.output);
-			return 0;
-		case IPC_ERROR:
-			printf("error code=%u message=%s\n", m.u.error.code, m.u.error.message);
-			return 0;
-		default:
-			printf("unexpected type=%s\n", ipc_type_name(m.hdr.type));
-			return 1;
-		}
-	}
+	} while ((rc = print_one(&m)) == 1);
+	return rc == 0 ? 0 : 1;
 }
 
 static int

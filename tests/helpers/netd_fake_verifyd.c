@@ -18,6 +18,7 @@
 #include "../../common/log.h"
 #include "../../common/util.h"
 #include "../../ipc/ipc.h"
+#include "../../ipc/ipc_send.h"
 
 #define MAXR 64
 

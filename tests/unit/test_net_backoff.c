@@ -12,21 +12,19 @@
 static void
 test_backoff_max(void **state)
 {
+	/* failures, interval, the bound expected */
+	static const struct { unsigned f; uint64_t interval, want; } t[] = {
+		/* The default interval: 5, 10, 20, ... up to 43200. */
+		{ 1, 43200, 5 }, { 2, 43200, 10 }, { 3, 43200, 20 }, { 14, 43200, 40960 },
+		{ 15, 43200, 43200 }, { 1000, 43200, 43200 },
+		/* A short interval starts lower: 2, 4, 8, 8. */
+		{ 1, 8, 2 }, { 2, 8, 4 }, { 3, 8, 8 }, { 4, 8, 8 }, { 1, 1, 1 }, { 9, 1, 1 },
+	};
+	size_t i;
+
 	(void)state;
-	/* The default interval: 5, 10, 20, ... up to 43200. */
-	assert_int_equal(net_backoff_max(1, 43200), 5);
-	assert_int_equal(net_backoff_max(2, 43200), 10);
-	assert_int_equal(net_backoff_max(3, 43200), 20);
-	assert_int_equal(net_backoff_max(14, 43200), 40960);
-	assert_int_equal(net_backoff_max(15, 43200), 43200);
-	assert_int_equal(net_backoff_max(1000, 43200), 43200);
-	/* A short interval starts lower: 2, 4, 8, 8. */
-	assert_int_equal(net_backoff_max(1, 8), 2);
-	assert_int_equal(net_backoff_max(2, 8), 4);
-	assert_int_equal(net_backoff_max(3, 8), 8);
-	assert_int_equal(net_backoff_max(4, 8), 8);
-	assert_int_equal(net_backoff_max(1, 1), 1);
-	assert_int_equal(net_backoff_max(9, 1), 1);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(net_backoff_max(t[i].f, t[i].interval), t[i].want);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../common/text.h"
 #include "../../daemons/netd/net_parse.h"
 
 static char reason[NET_REASON_MAX];
@@ -82,6 +83,17 @@ test_form_unknown_and_dup(void **state)
 }
 
 static void
+test_form_too_long(void **state)
+{
+	(void)state;
+	assert_int_equal(form("engine_fetch=0123456789&update_interval=1", 5), 0);
+	assert_true(ff[0].too_long);
+	assert_null(ff[0].value);
+	assert_string_equal(ff[1].value, "1");
+	net_form_free(ff, 2);
+}
+
+static void
 test_form_bad_percent(void **state)
 {
 	(void)state;
@@ -98,20 +110,9 @@ test_form_bad_percent(void **state)
 }
 
 static void
-test_form_too_long(void **state)
-{
-	(void)state;
-	assert_int_equal(form("engine_fetch=0123456789&update_interval=1", 5), 0);
-	assert_true(ff[0].too_long);
-	assert_null(ff[0].value);
-	assert_string_equal(ff[1].value, "1");
-	net_form_free(ff, 2);
-}
-
-static void
 test_form_roundtrip(void **state)
 {
-	struct net_buf b = { 0 };
+	struct gwe_buf b = NET_FORM_BUF_INIT;
 	const char v[] = "a b&c=d%\xff\n{}";
 
 	(void)state;
@@ -119,14 +120,14 @@ test_form_roundtrip(void **state)
 	assert_int_equal(net_form_add(&b, "engine_fetch", "", 0), 0);
 	ff[0].name = "fetch_status";
 	ff[1].name = "engine_fetch";
-	assert_int_equal(net_form_parse(b.data, b.len, ff, 2, 100, NULL, reason,
+	assert_int_equal(net_form_parse(b.p, b.len, ff, 2, 100, NULL, reason,
 	    sizeof(reason)), 0);
 	assert_int_equal(ff[0].len, sizeof(v) - 1);
 	assert_memory_equal(ff[0].value, v, sizeof(v) - 1);
 	assert_true(ff[1].present);
 	assert_int_equal(ff[1].len, 0);
 	net_form_free(ff, 2);
-	net_buf_free(&b);
+	gwe_buf_free(&b);
 }
 
 /* ---- order ----------------------------------------------------------------- */
@@ -153,18 +154,49 @@ test_order_good(void **state)
 	assert_string_equal(order.names[1], "b-c.v2.0.tar.gz");
 }
 
+/*
+ * Orders refused, each with a piece of the reason it must give (NULL:
+ * any), in groups: one test each.
+ */
+enum { NOT_JSON, WRONG_SHAPE };
+static const struct {
+	int		 group;
+	const char	*order, *why;
+} refusals[] = {
+	{ NOT_JSON, "hello", "not JSON" },
+	{ NOT_JSON, "{\"install\": [", "not JSON" },
+	{ NOT_JSON, "", NULL },
+	{ NOT_JSON, "   ", NULL },
+	{ NOT_JSON, "{\"install\":[{\"name\":\"a.v1.tar.gz\"}]} {}", "not JSON" },
+	{ WRONG_SHAPE, "\"install\"", NULL },
+	{ WRONG_SHAPE, "{}", "no \"install\"" },
+	{ WRONG_SHAPE, "{\"install\": {\"name\": \"a.v1.tar.gz\"}}", "not an array" },
+	{ WRONG_SHAPE, "{\"install\": []}", "empty" },
+	{ WRONG_SHAPE, "{\"install\": [\"a.v1.tar.gz\"]}", "install[0] is not an object" },
+	{ WRONG_SHAPE, "{\"install\": [{\"nam\": \"a.v1.tar.gz\"}]}", "has no name" },
+	{ WRONG_SHAPE, "{\"install\": [{\"name\": 12}]}", "not a string" },
+	{ WRONG_SHAPE, "{\"install\": [{\"name\": \"a.v1.tar.gz\"}, null]}", "install[1]" },
+};
+
+static void
+refused(int group)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		if (refusals[i].group != group)
+			continue;
+		assert_int_equal(ord(refusals[i].order), -1);
+		if (refusals[i].why != NULL)
+			assert_non_null(strstr(reason, refusals[i].why));
+	}
+}
+
 static void
 test_order_not_json(void **state)
 {
 	(void)state;
-	assert_int_equal(ord("hello"), -1);
-	assert_non_null(strstr(reason, "not JSON"));
-	assert_int_equal(ord("{\"install\": ["), -1);
-	assert_non_null(strstr(reason, "not JSON"));
-	assert_int_equal(ord(""), -1);
-	assert_int_equal(ord("   "), -1);
-	assert_int_equal(ord("{\"install\":[{\"name\":\"a.v1.tar.gz\"}]} {}"), -1);
-	assert_non_null(strstr(reason, "not JSON"));
+	refused(NOT_JSON);
 	assert_int_equal(net_order_parse("{\"install\":[]}\0x", 16, 100, &order, reason,
 	    sizeof(reason)), -1);
 	assert_non_null(strstr(reason, "NUL"));
@@ -176,36 +208,35 @@ test_order_wrong_shape(void **state)
 	(void)state;
 	assert_int_equal(ord("[1,2]"), -1);
 	assert_string_equal(reason, "not a JSON object");
-	assert_int_equal(ord("\"install\""), -1);
-	assert_int_equal(ord("{}"), -1);
-	assert_non_null(strstr(reason, "no \"install\""));
-	assert_int_equal(ord("{\"install\": {\"name\": \"a.v1.tar.gz\"}}"), -1);
-	assert_non_null(strstr(reason, "not an array"));
-	assert_int_equal(ord("{\"install\": []}"), -1);
-	assert_non_null(strstr(reason, "empty"));
-	assert_int_equal(ord("{\"install\": [\"a.v1.tar.gz\"]}"), -1);
-	assert_non_null(strstr(reason, "install[0] is not an object"));
-	assert_int_equal(ord("{\"install\": [{\"nam\": \"a.v1.tar.gz\"}]}"), -1);
-	assert_non_null(strstr(reason, "has no name"));
-	assert_int_equal(ord("{\"install\": [{\"name\": 12}]}"), -1);
-	assert_non_null(strstr(reason, "not a string"));
-	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1.tar.gz\"}, null]}"), -1);
-	assert_non_null(strstr(reason, "install[1]"));
+	refused(WRONG_SHAPE);
 	assert_int_equal(order.n, 0);
 }
+
+/* Names vfy_name_parse refuses, each alone in an order, and a piece of the reason. */
+static const struct {
+	const char	*name, *why;
+} bad_names[] = {
+	{ "../etc/passwd", "install[0].name" },
+	{ "a/b.v1.tar.gz", NULL },
+	{ "a.v1..2.tar.gz", NULL },
+	{ "a.v1.tar.gz\\u0000x", "NUL" },
+	{ "", NULL },
+	{ "a.v1.zip", NULL },
+};
 
 static void
 test_order_bad_names(void **state)
 {
+	char o[128];
+	size_t i;
+
 	(void)state;
-	assert_int_equal(ord("{\"install\": [{\"name\": \"../etc/passwd\"}]}"), -1);
-	assert_non_null(strstr(reason, "install[0].name"));
-	assert_int_equal(ord("{\"install\": [{\"name\": \"a/b.v1.tar.gz\"}]}"), -1);
-	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1..2.tar.gz\"}]}"), -1);
-	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1.tar.gz\\u0000x\"}]}"), -1);
-	assert_non_null(strstr(reason, "NUL"));
-	assert_int_equal(ord("{\"install\": [{\"name\": \"\"}]}"), -1);
-	assert_int_equal(ord("{\"install\": [{\"name\": \"a.v1.zip\"}]}"), -1);
+	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		snprintf(o, sizeof(o), "{\"install\": [{\"name\": \"%s\"}]}", bad_names[i].name);
+		assert_int_equal(ord(o), -1);
+		if (bad_names[i].why != NULL)
+			assert_non_null(strstr(reason, bad_names[i].why));
+	}
 }
 
 static void
@@ -230,21 +261,21 @@ test_order_too_big(void **state)
 static void
 test_order_many_entries(void **state)
 {
-	struct net_buf b = { 0 };
+	struct gwe_buf b = NET_FORM_BUF_INIT;
 	int i;
 
 	(void)state;
-	net_buf_append(&b, "{\"install\":[", 12);
+	gwe_buf_add(&b, "{\"install\":[", 12);
 	for (i = 0; i < NET_ORDER_MAX_ENTRIES + 1; i++) {
 		if (i)
-			net_buf_append(&b, ",", 1);
-		net_buf_append(&b, "{\"name\":\"a.v1.tar.gz\"}", 22);
+			gwe_buf_add(&b, ",", 1);
+		gwe_buf_add(&b, "{\"name\":\"a.v1.tar.gz\"}", 22);
 	}
-	net_buf_append(&b, "]}", 2);
-	assert_int_equal(net_order_parse(b.data, b.len, 65536, &order, reason,
+	gwe_buf_add(&b, "]}", 2);
+	assert_int_equal(net_order_parse(b.p, b.len, 65536, &order, reason,
 	    sizeof(reason)), -1);
 	assert_non_null(strstr(reason, "entries"));
-	net_buf_free(&b);
+	gwe_buf_free(&b);
 }
 
 static void
@@ -300,7 +331,11 @@ test_interval(void **state)
 static void
 test_content_range(void **state)
 {
+	static const char *const bad[] = { "bytes 5-4/10", "bytes 5-10/10", "items 0-1/2",
+	    "bytes -1/2", "bytes 0-1", "bytes */10", "bytes 0-99999999999999999999999/1",
+	    "bytes 0-1/2x", "" };
 	uint64_t a, b, t;
+	size_t i;
 
 	(void)state;
 	assert_int_equal(net_content_range_parse("bytes 100-199/200", &a, &b, &t, reason,
@@ -311,24 +346,9 @@ test_content_range(void **state)
 	assert_int_equal(net_content_range_parse(" bytes 0-0/*\r\n", &a, &b, &t, reason,
 	    sizeof(reason)), 0);
 	assert_true(t == UINT64_MAX);
-	assert_int_equal(net_content_range_parse("bytes 5-4/10", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("bytes 5-10/10", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("items 0-1/2", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("bytes -1/2", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("bytes 0-1", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("bytes */10", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("bytes 0-99999999999999999999999/1",
-	    &a, &b, &t, reason, sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("bytes 0-1/2x", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
-	assert_int_equal(net_content_range_parse("", &a, &b, &t, reason,
-	    sizeof(reason)), -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(net_content_range_parse(bad[i], &a, &b, &t, reason,
+		    sizeof(reason)), -1);
 }
 
 static void
@@ -378,16 +398,16 @@ test_content_info(void **state)
 	    sizeof(reason)), -1);
 }
 
-/* ---- UTF-8 repair ----------------------------------------------------------- */
+/* ---- UTF-8 repair (fetch_status texts: gwe_text_clean GWE_TEXT_UTF8) ------- */
 
-/* Sanitize in (n bytes) and compare with want (a C string). */
+/* Repair in (n bytes) and compare with want (a C string). */
 static void
 utf8_is(const char *in, size_t n, const char *want, size_t nrepl)
 {
 	char out[256];
 	size_t len, r;
 
-	len = net_utf8_sanitize(in, n, out, sizeof(out), &r);
+	len = gwe_text_clean(out, sizeof(out), in, n, GWE_TEXT_UTF8, &r);
 	assert_int_equal(len, strlen(want));
 	assert_memory_equal(out, want, len);
 	assert_int_equal(r, nrepl);
@@ -398,7 +418,7 @@ utf8_is(const char *in, size_t n, const char *want, size_t nrepl)
 static void
 test_utf8_sanitize(void **state)
 {
-	char out[8];
+	char out[9];	/* 8 bytes of text and the NUL */
 	size_t r;
 
 	(void)state;
@@ -429,9 +449,10 @@ test_utf8_sanitize(void **state)
 	/* A stray continuation byte. */
 	utf8_is("\x80z", 2, R "z", 1);
 	/* Only whole characters fit: 8 bytes hold "ab" and two U+FFFD. */
-	assert_int_equal(net_utf8_sanitize("ab\xff\xff\xff", 5, out, sizeof(out), &r), 8);
+	assert_int_equal(gwe_text_clean(out, sizeof(out), "ab\xff\xff\xff", 5, GWE_TEXT_UTF8,
+	    &r), 8);
 	assert_int_equal(r, 2);
-	assert_int_equal(net_utf8_sanitize("abcdef\xc3\xa9", 8, out, 7, &r), 6);
+	assert_int_equal(gwe_text_clean(out, 8, "abcdef\xc3\xa9", 8, GWE_TEXT_UTF8, &r), 6);
 }
 
 int

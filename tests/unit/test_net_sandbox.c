@@ -20,8 +20,10 @@
 #include <cmocka.h>
 
 #include "../../common/priv.h"
+#include "../../ipc/ipc.h"
 #include "../../daemons/netd/net_sandbox.h"
 #include "../../daemons/netd/net_seccomp.h"
+#include "../../ipc/ipc_send.h"
 
 /* Run fn in a child under the filter; return its wait status. */
 static int
@@ -73,6 +75,24 @@ thread_fn(void *arg)
 	return arg;
 }
 
+/* A download becomes a sealed memfd (copy_file_range fails, pread and write do it). */
+static int
+do_memfd_copy(void)
+{
+	char err[128], buf[3];
+	int src, fd;
+
+	if ((src = ipc_memfd_create("src")) == -1 || write(src, "abc", 3) != 3 ||
+	    (fd = ipc_memfd_copy(src, 3, "copy", err, sizeof(err))) == -1)
+		return 14;
+	if (ipc_memfd_check(fd, 3, NULL, err, sizeof(err)) == -1 ||
+	    ipc_pread_full(fd, buf, 3, 0) == -1 || memcmp(buf, "abc", 3) != 0)
+		return 15;
+	close(fd);
+	close(src);
+	return 0;
+}
+
 static int
 do_allowed(void)
 {
@@ -93,38 +113,31 @@ do_allowed(void)
 		return 13;
 	if (fd >= 0)
 		close(fd);
-	return 0;
+	return do_memfd_copy();
 }
 
+/* The child ended with exit status 0. */
 static void
-test_exec_killed(void **state)
+assert_exit0(int st)
 {
-	int st;
-
-	(void)state;
-	st = in_filter(do_exec);
-	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGSYS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* What a probe does under the filter (the test's state). */
+struct probe {
+	int	(*fn)(void);
+};
+static struct probe p_exec = { do_exec }, p_fork = { do_fork }, p_packet = { do_packet };
+
+/* The probe in *state is killed by SIGSYS: execve, a fork, a packet socket. */
 static void
-test_fork_killed(void **state)
+test_killed(void **state)
 {
+	const struct probe *p = *state;
 	int st;
 
-	(void)state;
-	st = in_filter(do_fork);
-	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGSYS);
-}
-
-static void
-test_packet_socket_killed(void **state)
-{
-	int st;
-
-	(void)state;
-	st = in_filter(do_packet);
+	st = in_filter(p->fn);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGSYS);
 }
@@ -132,12 +145,8 @@ test_packet_socket_killed(void **state)
 static void
 test_threads_sockets_files_allowed(void **state)
 {
-	int st;
-
 	(void)state;
-	st = in_filter(do_allowed);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_exit0(in_filter(do_allowed));
 }
 
 static void
@@ -171,17 +180,19 @@ test_landlock_confines_writes(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, out);
 	assert_int_equal(system(cmd), 0);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_exit0(st);
 }
+
+/* A test of its own name that runs test_killed on probe p. */
+#define KILLED(name, p)	{ #name, test_killed, NULL, NULL, &(p) }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exec_killed),
-		cmocka_unit_test(test_fork_killed),
-		cmocka_unit_test(test_packet_socket_killed),
+		KILLED(test_exec_killed, p_exec),
+		KILLED(test_fork_killed, p_fork),
+		KILLED(test_packet_socket_killed, p_packet),
 		cmocka_unit_test(test_threads_sockets_files_allowed),
 		cmocka_unit_test(test_landlock_confines_writes),
 	};

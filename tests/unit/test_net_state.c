@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include "../../daemons/netd/net_report.h"
 #include "../../daemons/netd/net_state.h"
 #include "../../daemons/netd/net_vfy.h"
+#include "testutil.h"
+#include "../../ipc/ipc_send.h"
 
 static struct gwe_config cfg;
 static struct netd nd;
@@ -27,24 +30,19 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/gwe-netd-unit.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tu_mkdtemp(dir, sizeof(dir), "gwe-netd-unit") == -1)
 		return -1;
 	config_defaults(&cfg);
 	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", dir);
-	if (net_state_init(&nd, &cfg) == -1 || net_state_mkdirs(&nd, getuid(), getgid()) == -1)
-		return -1;
-	return 0;
+	return net_state_init(&nd, &cfg) == -1 ||
+	    net_state_mkdirs(&nd, getuid(), getgid()) == -1 ? -1 : 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmtree(dir);
 }
 
 static void
@@ -104,15 +102,10 @@ test_queue_ignores_strangers(void **state)
 {
 	char p[256], name[64], *text;
 	size_t len;
-	FILE *f;
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/netd/queue/.tmp-junk", dir);
-	assert_non_null(f = fopen(p, "w"));
-	fclose(f);
-	snprintf(p, sizeof(p), "%s/netd/queue/12x", dir);
-	assert_non_null(f = fopen(p, "w"));
-	fclose(f);
+	tu_write_file(tu_path(p, sizeof(p), dir, "netd/queue/.tmp-junk"), "");
+	tu_write_file(tu_path(p, sizeof(p), dir, "netd/queue/12x"), "");
 	assert_int_equal(net_queue_count(&nd), 0);
 	assert_int_equal(net_queue_oldest(&nd, name, sizeof(name), &text, &len), -1);
 }
@@ -147,7 +140,6 @@ static void
 test_cik(void **state)
 {
 	char p[256];
-	FILE *f;
 
 	(void)state;
 	assert_int_equal(net_cik_load(&nd), -1);
@@ -159,10 +151,7 @@ test_cik(void **state)
 	assert_int_equal(net_cik_load(&nd), 0);
 	assert_string_equal(nd.http.cik, "0123456789abcdef0123456789abcdef01234567");
 	/* A damaged stored CIK falls back to the configuration. */
-	snprintf(p, sizeof(p), "%s/netd/cik", dir);
-	assert_non_null(f = fopen(p, "w"));
-	fputs("<html>", f);
-	fclose(f);
+	tu_write_file(tu_path(p, sizeof(p), dir, "netd/cik"), "<html>");
 	assert_int_equal(net_cik_load(&nd), 0);
 	assert_string_equal(nd.http.cik, cfg.cik);
 	cfg.cik[0] = '\0';
@@ -172,7 +161,6 @@ static void
 test_interval(void **state)
 {
 	char p[256];
-	FILE *f;
 
 	(void)state;
 	nd.interval = 43200;
@@ -181,10 +169,7 @@ test_interval(void **state)
 	nd.interval = 1;
 	assert_int_equal(net_interval_load(&nd), 0);
 	assert_int_equal(nd.interval, 60);
-	snprintf(p, sizeof(p), "%s/netd/update_interval", dir);
-	assert_non_null(f = fopen(p, "w"));
-	fputs("-3\n", f);
-	fclose(f);
+	tu_write_file(tu_path(p, sizeof(p), dir, "netd/update_interval"), "-3\n");
 	assert_int_equal(net_interval_load(&nd), 0);
 	assert_int_equal(nd.interval, 60);
 }
@@ -307,22 +292,18 @@ test_memfd(void **state)
 {
 	char p[256], err[128], buf[6];
 	uint64_t size;
-	FILE *f;
 	int src, fd;
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/src", dir);
-	assert_non_null(f = fopen(p, "w"));
-	fputs("abcdef", f);
-	fclose(f);
+	tu_write_file(tu_path(p, sizeof(p), dir, "src"), "abcdef");
 	assert_true((src = open(p, O_RDONLY)) >= 0);
-	assert_true((fd = net_memfd_from("t", src, 6)) >= 0);
+	assert_true((fd = ipc_memfd_copy(src, 6, "t", err, sizeof(err))) >= 0);
 	assert_int_equal(ipc_memfd_check(fd, 6, &size, err, sizeof(err)), 0);
 	assert_int_equal(ipc_pread_full(fd, buf, 6, 0), 0);
 	assert_memory_equal(buf, "abcdef", 6);
 	close(fd);
 	/* A source shorter than announced fails. */
-	assert_int_equal(net_memfd_from("t", src, 10), -1);
+	assert_int_equal(ipc_memfd_copy(src, 10, "t", err, sizeof(err)), -1);
 	close(src);
 }
 
