@@ -27,13 +27,16 @@
 #include <unistd.h>
 
 #include "../common/config.h"
+#include "../common/limits.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../verify/vfy_sig.h"
+#include "../verify/vfy_sig_file.h"
 #include "../verify/vfy_check.h"
 #include "../verify/vfy_sandbox.h"
 #include "cli_check.h"
-#include "cli_ctl.h"
+#include "cli_conf.h"
+#include "cli_out.h"
 
 #define NOBODY_UID	65534	/* when verify_user does not resolve */
 
@@ -75,17 +78,12 @@ verdict_set(struct verdict *v, int code, const char *fmt, ...)
 static int
 load_config(struct check_ctx *c)
 {
-	char err[CONF_ERR_MAX];
+	int rc;
 
-	config_defaults(&c->cfg);
-	if (!c->o->conf_given && c->o->pubkey != NULL && access(c->o->conf, F_OK) == -1 &&
-	    errno == ENOENT)
-		return 0;
-	if (config_load(c->o->conf, &c->cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "gwe: %s\n", err);
+	rc = cli_conf_load(c->o->conf, !c->o->conf_given && c->o->pubkey != NULL, &c->cfg);
+	if (rc == -1)
 		return -1;
-	}
-	c->loaded = 1;
+	c->loaded = rc == 1;
 	return 0;
 }
 
@@ -132,12 +130,12 @@ open_tarball(const char *path, int *fd, uint64_t *size, struct verdict *v)
 
 /* The .minisig: missing is "no signature" unless --sig named it. */
 static int
-read_sig(const struct check_ctx *c, char **sig, size_t *len, struct verdict *v)
+read_sig(const struct check_ctx *c, char *sig, size_t sigsize, size_t *len,
+    struct verdict *v)
 {
-	char def[CONF_PATH_MAX + 16];
+	char def[CONF_PATH_MAX + 16], err[CONF_PATH_MAX + 256];
 	const char *path = c->o->sig;
 
-	*sig = NULL;
 	*len = 0;
 	if (path == NULL) {
 		/* Truncated, it would be some other file or "no signature". */
@@ -146,14 +144,15 @@ read_sig(const struct check_ctx *c, char **sig, size_t *len, struct verdict *v)
 			return verdict_set(v, 2, "%s: path too long", c->o->file);
 		path = def;
 	}
-	if (gwe_read_file(path, c->cfg.limits.max_sig_bytes, sig, len) == 0)
+	if (vfy_sig_read_file(path, c->cfg.limits.max_sig_bytes, sig, sigsize, len, err,
+	    sizeof(err)) == 0)
 		return 0;
 	if (errno == ENOENT && c->o->sig == NULL)
 		return 0;
 	if (errno == EFBIG)
 		return verdict_set(v, 1, "signature: %s is over max_sig_bytes %llu",
 		    path, (unsigned long long)c->cfg.limits.max_sig_bytes);
-	return verdict_set(v, 2, "%s: %s", path, strerror(errno));
+	return verdict_set(v, 2, "%s", err);
 }
 
 static int
@@ -163,16 +162,17 @@ load_keys(const struct check_ctx *c, struct vfy_keyring *kr, struct verdict *v)
 	int rc;
 
 	memset(kr, 0, sizeof(*kr));
-	if (c->o->pubkey != NULL)
-		rc = vfy_keyring_add_file(kr, c->o->pubkey, err, sizeof(err));
-	else
-		rc = vfy_keyring_load_dir(kr, c->cfg.keys_dir, err, sizeof(err));
+	if (c->o->pubkey == NULL) {
+		if (vfy_keyring_load_policy(kr, c->cfg.keys_dir, c->cfg.require_signature,
+		    err, sizeof(err)) == -1)
+			return verdict_set(v, 2, "%s", err);
+		return 0;
+	}
+	rc = vfy_keyring_add_file(kr, c->o->pubkey, err, sizeof(err));
 	if (rc == -1 && c->cfg.require_signature)
 		return verdict_set(v, 2, "%s", err);
 	if (rc == -1)
 		log_warnx("keys not loaded reason=\"%s\"", err);
-	if (c->cfg.require_signature && kr->n == 0)
-		return verdict_set(v, 2, "no trusted key in %s", c->cfg.keys_dir);
 	return 0;
 }
 
@@ -196,14 +196,14 @@ child_check(const struct check_ctx *c, struct verdict *v)
 {
 	static struct vfy_keyring kr;
 	static struct vfy_check_res res;
+	static char sig[LIM_CEIL_SIG_BYTES + 1];
 	struct vfy_check_req req;
-	char *sig = NULL;
 	size_t siglen = 0;
 	uint64_t size = 0;
 	int fd = -1;
 
 	if (open_tarball(c->o->file, &fd, &size, v) == -1 ||
-	    read_sig(c, &sig, &siglen, v) == -1 ||
+	    read_sig(c, sig, sizeof(sig), &siglen, v) == -1 ||
 	    load_keys(c, &kr, v) == -1 || confine(c, v) == -1)
 		return;
 	memset(&req, 0, sizeof(req));
@@ -222,7 +222,6 @@ child_check(const struct check_ctx *c, struct verdict *v)
 		verdict_set(v, 0, "%s %s", res.app, res.version);
 		v->unsigned_ok = res.unsigned_ok;
 	}
-	free(sig);
 }
 
 static void __attribute__((noreturn))

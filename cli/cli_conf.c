@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/buf.h"
 #include "../common/config.h"
 #include "../common/log.h"
 #include "../common/safefile.h"
@@ -62,48 +63,20 @@ struct ctext {
 	size_t		 n;
 };
 
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;
-};
-
 struct conf_edit {
 	const char	*section, *key, *value;
 };
 
-/* ---- a growing buffer ------------------------------------------------- */
+/* ---- the new text ------------------------------------------------------ */
 
+/*
+ * The edited text grows in a gwe_buf; a failed add shows in its err,
+ * checked once the text is complete (conf_edit_text).
+ */
 static void
-sb_add(struct sbuf *sb, const char *s, size_t n)
+sb_str(struct gwe_buf *sb, const char *s)
 {
-	char *np;
-	size_t ncap;
-
-	if (sb->oom)
-		return;
-	if (n >= SIZE_MAX / 4 || sb->len >= SIZE_MAX / 4) {	/* the doubling would wrap */
-		sb->oom = 1;
-		return;
-	}
-	if (sb->len + n + 1 > sb->cap) {
-		ncap = (sb->len + n + 1) * 2;
-		if ((np = realloc(sb->p, ncap)) == NULL) {
-			sb->oom = 1;
-			return;
-		}
-		sb->p = np;
-		sb->cap = ncap;
-	}
-	memcpy(sb->p + sb->len, s, n);
-	sb->len += n;
-	sb->p[sb->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *sb, const char *s)
-{
-	sb_add(sb, s, strlen(s));
+	gwe_buf_add(sb, s, strlen(s));
 }
 
 /* ---- the scanner: inih's reading of each line -------------------------- */
@@ -290,7 +263,7 @@ next_header_indented(const struct ctext *t, size_t h)
 }
 
 static void
-add_keyline(struct sbuf *sb, const struct conf_edit *e, const char *eol)
+add_keyline(struct gwe_buf *sb, const struct conf_edit *e, const char *eol)
 {
 	sb_str(sb, e->key);
 	sb_str(sb, e->value[0] != '\0' ? " = " : " =");
@@ -299,53 +272,53 @@ add_keyline(struct sbuf *sb, const struct conf_edit *e, const char *eol)
 }
 
 static size_t
-edit_replace(struct sbuf *sb, const struct ctext *t, const struct cline *l,
+edit_replace(struct gwe_buf *sb, const struct ctext *t, const struct cline *l,
     const char *value)
 {
 	const char *b = t->b;
 	size_t n = strlen(value);
 
 	if (l->voff == l->vend) {	/* was empty: after the separator */
-		sb_add(sb, b, l->sep + 1);
+		gwe_buf_add(sb, b, l->sep + 1);
 		if (n > 0 && l->sep > l->noff && is_sp(b[l->sep - 1]))
 			sb_str(sb, " ");
-		sb_add(sb, value, n);
-		sb_add(sb, b + l->sep + 1, t->len - l->sep - 1);
+		gwe_buf_add(sb, value, n);
+		gwe_buf_add(sb, b + l->sep + 1, t->len - l->sep - 1);
 	} else if (n == 0) {		/* cleared: "key =" and what followed */
-		sb_add(sb, b, l->sep + 1);
-		sb_add(sb, b + l->vend, t->len - l->vend);
+		gwe_buf_add(sb, b, l->sep + 1);
+		gwe_buf_add(sb, b + l->vend, t->len - l->vend);
 	} else {
-		sb_add(sb, b, l->voff);
-		sb_add(sb, value, n);
-		sb_add(sb, b + l->vend, t->len - l->vend);
+		gwe_buf_add(sb, b, l->voff);
+		gwe_buf_add(sb, value, n);
+		gwe_buf_add(sb, b + l->vend, t->len - l->vend);
 	}
 	return l->off;
 }
 
 static size_t
-edit_insert(struct sbuf *sb, const struct ctext *t, size_t after,
+edit_insert(struct gwe_buf *sb, const struct ctext *t, size_t after,
     const struct conf_edit *e)
 {
 	const struct cline *l = &t->l[after];
 	const char *eol = text_eol(t->b, t->len);
 	size_t at;
 
-	sb_add(sb, t->b, l->end);
+	gwe_buf_add(sb, t->b, l->end);
 	if (l->end == l->cend)	/* the last line, without an end of line */
 		sb_str(sb, eol);
 	at = sb->len;
 	add_keyline(sb, e, eol);
-	sb_add(sb, t->b + l->end, t->len - l->end);
+	gwe_buf_add(sb, t->b + l->end, t->len - l->end);
 	return at;
 }
 
 static size_t
-edit_append(struct sbuf *sb, const struct ctext *t, const struct conf_edit *e)
+edit_append(struct gwe_buf *sb, const struct ctext *t, const struct conf_edit *e)
 {
 	const char *eol = text_eol(t->b, t->len);
 	size_t at;
 
-	sb_add(sb, t->b, t->len);
+	gwe_buf_add(sb, t->b, t->len);
 	if (t->n > 0) {
 		if (t->l[t->n - 1].end == t->l[t->n - 1].cend)
 			sb_str(sb, eol);
@@ -376,7 +349,7 @@ conf_edit_text(char **text, size_t *len, const struct conf_edit *e,
     const char *path, char *err, size_t errlen)
 {
 	struct ctext t;
-	struct sbuf sb = { NULL, 0, 0, 0 };
+	struct gwe_buf sb = { NULL, 0, 0, 0, 0 };
 	long keyl, head;
 	size_t at;
 
@@ -392,13 +365,13 @@ conf_edit_text(char **text, size_t *len, const struct conf_edit *e,
 	else
 		at = edit_append(&sb, &t, e);
 	free(t.l);
-	if (sb.oom) {
-		free(sb.p);
+	if (sb.err) {
+		gwe_buf_free(&sb);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
 	if (line_len_at(sb.p, sb.len, at) > CONF_LINE_MAX) {
-		free(sb.p);
+		gwe_buf_free(&sb);
 		snprintf(err, errlen, "%s: [%s] %s: the line would be longer than "
 		    "%d bytes, which the INI parser cannot read", path, e->section,
 		    e->key, CONF_LINE_MAX);
@@ -673,6 +646,21 @@ done:
 }
 
 /* ---- the CLI's entry points ---------------------------------------------- */
+
+int
+cli_conf_load(const char *path, int missing_ok, struct gwe_config *cfg)
+{
+	char err[CONF_ERR_MAX];
+
+	config_defaults(cfg);
+	if (missing_ok && access(path, F_OK) == -1 && errno == ENOENT)
+		return 0;
+	if (config_load(path, cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "gwe: %s\n", err);
+		return -1;
+	}
+	return 1;
+}
 
 int
 cli_conf_set(const char *path, const char *section, const char *key,

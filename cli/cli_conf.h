@@ -1,7 +1,8 @@
 /*
  * The configuration edits behind the gwe CLI's Gateway-Engine-compatible
  * flags (docs/design.md sections 8 and 9): -c -r -m -P -u -i -l -d -t -a set a key,
- * -g prints the [device] section, -C prints the CIK in use.
+ * -g prints the [device] section, -C prints the CIK in use; and the one
+ * configuration load of every other command.
  *
  * An edit changes the INI text in place: the value on the key's line is
  * replaced (indentation, separator spacing and any inline "; comment" are
@@ -21,6 +22,13 @@
 /* Mode of a configuration file that cli_conf_set has to create. */
 #define CLI_CONF_NEW_MODE	0600
 
+/*
+ * The configuration a command runs with (status, -o, -I, -z, -C): the
+ * defaults, then the file at path, as the daemons load it.  1 loaded; 0
+ * the file does not exist and missing_ok (the defaults kept); -1 with
+ * "gwe: <reason>" printed on stderr.
+ */
+int	cli_conf_load(const char *path, int missing_ok, struct gwe_config *cfg);
 /*
  * Set [section] key = value in the file at path.  The value must pass
  * config_set() (the daemons' own rules) and read back unchanged through

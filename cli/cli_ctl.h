@@ -1,19 +1,17 @@
 /*
  * The gwe CLI's commands that talk to gwe-netd over its control socket
  * run_dir/netd.sock (docs/design.md section 9; docs/protocol.md): gwe status
- * [--json], gwe --once, gwe --install-apps FILE...
+ * [--json] (cli_status.c), gwe --once, gwe --install-apps FILE... (cli_ctl.c).
  *
  * Every wait on the socket has a time-out.  Text that came from outside
- * (install.sh output, fetch_status, error messages) is printed with its
- * control characters escaped, so it cannot drive the operator's terminal;
- * JSON is written by hand with full escaping and valid UTF-8 only.
+ * (install.sh output, fetch_status, error messages) is printed through
+ * cli_out.h.
  */
 #ifndef GWE_CLI_CTL_H
 #define GWE_CLI_CTL_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 /* Exit statuses (docs/man/gwe.8, EXIT STATUS). */
 #define CLI_EXIT_OK		0
@@ -41,22 +39,21 @@ int	cli_ctl_status(const struct cli_ctl_opts *o);
 int	cli_ctl_once(const struct cli_ctl_opts *o);
 int	cli_ctl_install(const struct cli_ctl_opts *o);
 
-/* ---- output helpers, exposed for tests/unit/test_cli_ctl.c ----------------- */
+/* ---- the control socket, shared with cli_status.c ------------------------- */
+
+struct gwe_config;
+struct ipc_msg;
 
 /*
- * s[0..len) as a JSON string, quotes included: ", \ and control
- * characters escaped, valid UTF-8 kept, each byte of an invalid
- * sequence written as U+FFFD.  A NUL byte ends the string.
+ * Connect to run_dir/netd.sock as root, the one peer netd accepts, and
+ * check that root listens there.  fd, or -1 with err set.
  */
-void	cli_json_str(FILE *out, const char *s, size_t len);
+int	cli_ctl_connect(const struct gwe_config *cfg, char *err, size_t errlen);
 /*
- * s[0..len) for a terminal: newline and tab kept, other control
- * characters and DEL as \xNN, a backslash as \\; stops at a NUL.
+ * Receive netd's answer to request seq into m.  1, or -1 with err set
+ * (closed, time-out, protocol error, or an answer to something else).
  */
-void	cli_text_str(FILE *out, const char *s, size_t len);
-/* Unix seconds as ISO-8601 UTC ("2026-11-27T13:40:05Z"); "never" for 0. */
-void	cli_iso_time(uint64_t t, char *buf, size_t len);
-/* "installed", "failed", "refused", "interrupted", "error", or "unknown". */
-const char *cli_status_name(uint32_t st);
+int	cli_ctl_recv(int fd, struct ipc_msg *m, uint32_t seq, unsigned timeout_s,
+	    char *err, size_t errlen);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * gwe: the operator's command line (docs/design.md section 9).  This file only
  * parses flags and dispatches; each job lives in a cli_*.c of its own:
- * cli_conf.c (the --set flags, -C, -g), cli_check.c (-z), cli_ctl.c
- * (status, -o, -I: requests to gwe-netd).
+ * cli_conf.c (the --set flags, -C, -g, and every command's configuration
+ * load), cli_check.c (-z), cli_ctl.c (-o, -I, and the socket to gwe-netd),
+ * cli_status.c (status), cli_out.c (how outside text is printed).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,27 +19,55 @@
 
 enum { OPT_SIG = 256, OPT_PUBKEY, OPT_JSON, OPT_TIMEOUT };
 
-/* -c -r -m -P -u -i -l -d -t -a: which key each flag sets. */
+/* -c -r -m -P -u -i -l -d -t -a: each flag's long name and the key it sets. */
 static const struct {
 	int		 opt;
-	const char	*section, *key;
+	const char	*name, *section, *key;
 } setters[] = {
-	{ 'c', "device", "cik" },
-	{ 'r', "device", "vendor" },
-	{ 'm', "device", "model" },
-	{ 'P', "device", NULL },		/* vendor and model */
-	{ 'u', "device", "uuid" },
-	{ 'i', "device", "iface" },
-	{ 'l', "engine", "act_retry_interval" },
-	{ 'd', "engine", "debug_level" },
-	{ 't', "engine", "update_interval" },	/* and drops netd's stored one */
-	{ 'a', "engine", "user_agent" },
+	{ 'c', "set-cik", "device", "cik" },
+	{ 'r', "set-vendor", "device", "vendor" },
+	{ 'm', "set-model", "device", "model" },
+	{ 'P', "set-product-id", "device", NULL },		/* vendor and model */
+	{ 'u', "set-uuid", "device", "uuid" },
+	{ 'i', "set-iface", "device", "iface" },
+	{ 'l', "set-act-retry-interval", "engine", "act_retry_interval" },
+	{ 'd', "set-debug-level", "engine", "debug_level" },
+	{ 't', "set-update-interval", "engine", "update_interval" },	/* and drops netd's */
+	{ 'a', "set-user-agent", "engine", "user_agent" },
 };
+#define NSETTERS	(sizeof(setters) / sizeof(setters[0]))
+
+/* The long options but the setters', which longopts() adds. */
+static const struct option other_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "check-tarball", required_argument, NULL, 'z' },
+	{ "sig", required_argument, NULL, OPT_SIG },
+	{ "pubkey", required_argument, NULL, OPT_PUBKEY },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "gateway-cik", no_argument, NULL, 'C' },
+	{ "gateway-cfg", no_argument, NULL, 'g' },
+	{ "install-apps", required_argument, NULL, 'I' },
+	{ "once", no_argument, NULL, 'o' },
+};
+#define NOTHER		(sizeof(other_opts) / sizeof(other_opts[0]))
 
 /* A --set flag, -C or -g, kept in command-line order. */
 struct local_op {
 	int		 opt;
 	const char	*arg;
+};
+
+/* The command line, as read. */
+struct gwe_args {
+	struct cli_check_opts	 chk;	/* -f, -z, --sig, --pubkey */
+	struct cli_ctl_opts	 ctl;	/* --json, --timeout */
+	struct local_op		*ops;	/* argc + 1 entries */
+	int			 nops;
+	char			**files;	/* -I FILE...; argc + 1 entries */
+	int			 nfiles;
+	int			 once, status;
 };
 
 static void
@@ -90,12 +119,27 @@ usage(FILE *fp)
 	    GWE_CONF_DEFAULT, CLI_STATUS_TIMEOUT, CLI_ONCE_TIMEOUT, CLI_INSTALL_SLACK);
 }
 
+static const struct option *
+longopts(void)
+{
+	static struct option all[NOTHER + NSETTERS + 1];
+	size_t i;
+
+	memcpy(all, other_opts, sizeof(other_opts));
+	for (i = 0; i < NSETTERS; i++) {
+		all[NOTHER + i].name = setters[i].name;
+		all[NOTHER + i].has_arg = required_argument;
+		all[NOTHER + i].val = setters[i].opt;
+	}
+	return all;		/* the last entry stays zero */
+}
+
 static int
 is_setter(int opt)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(setters) / sizeof(setters[0]); i++)
+	for (i = 0; i < NSETTERS; i++)
 		if (setters[i].opt == opt)
 			return 1;
 	return 0;
@@ -121,12 +165,12 @@ local_one(const char *conf, const struct local_op *op)
 		rc = cli_conf_print_section(conf, "device", stdout, err, sizeof(err));
 		break;
 	case 'C':
-		config_defaults(&cfg);
-		if ((rc = config_load(conf, &cfg, err, sizeof(err))) == 0)
-			rc = cli_conf_cik(&cfg, stdout, err, sizeof(err));
+		if (cli_conf_load(conf, 0, &cfg) == -1)
+			return 1;
+		rc = cli_conf_cik(&cfg, stdout, err, sizeof(err));
 		break;
 	default:
-		for (i = 0; i < sizeof(setters) / sizeof(setters[0]); i++)
+		for (i = 0; i < NSETTERS; i++)
 			if (setters[i].opt == op->opt)
 				rc = cli_conf_set(conf, setters[i].section, setters[i].key,
 				    op->arg, err, sizeof(err));
@@ -139,145 +183,166 @@ local_one(const char *conf, const struct local_op *op)
 	return 0;
 }
 
-/* Everything but the two arrays, which main() owns (argc + 1 entries each). */
+/* One option into a.  -1 to go on, or the exit status (-h, -V, a bad flag). */
 static int
-gwe_main(int argc, char **argv, struct local_op *ops, char **files)
+take_opt(struct gwe_args *a, int ch, char *arg)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "check-tarball", required_argument, NULL, 'z' },
-		{ "sig", required_argument, NULL, OPT_SIG },
-		{ "pubkey", required_argument, NULL, OPT_PUBKEY },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "gateway-cik", no_argument, NULL, 'C' },
-		{ "gateway-cfg", no_argument, NULL, 'g' },
-		{ "set-cik", required_argument, NULL, 'c' },
-		{ "set-vendor", required_argument, NULL, 'r' },
-		{ "set-model", required_argument, NULL, 'm' },
-		{ "set-product-id", required_argument, NULL, 'P' },
-		{ "set-uuid", required_argument, NULL, 'u' },
-		{ "set-iface", required_argument, NULL, 'i' },
-		{ "set-act-retry-interval", required_argument, NULL, 'l' },
-		{ "set-debug-level", required_argument, NULL, 'd' },
-		{ "set-update-interval", required_argument, NULL, 't' },
-		{ "set-user-agent", required_argument, NULL, 'a' },
-		{ "install-apps", required_argument, NULL, 'I' },
-		{ "once", no_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_check_opts chk = { GWE_CONF_DEFAULT, 0, NULL, NULL, NULL };
-	struct cli_ctl_opts ctl;
 	uint64_t secs;
-	int ch, nops = 0, once = 0, status = 0, json = 0, actions, i, nfiles = 0;
 
-	memset(&ctl, 0, sizeof(ctl));
-	while ((ch = getopt_long(argc, argv, "a:Cc:d:f:ghI:i:l:m:oP:r:t:u:Vvz:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			chk.conf = optarg;
-			chk.conf_given = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-		case 'v':	/* Gateway Engine's spelling */
-			printf("gwe %s\n", GWE_VERSION);
-			return 0;
-		case 'z':
-			chk.file = optarg;
-			break;
-		case OPT_SIG:
-			chk.sig = optarg;
-			break;
-		case OPT_PUBKEY:
-			chk.pubkey = optarg;
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		case OPT_TIMEOUT:
-			if (gwe_parse_u64(optarg, 1, 86400, &secs) == -1) {
-				fprintf(stderr, "gwe: --timeout: a whole number of seconds "
-				    "from 1 to 86400, not '%s'\n", optarg);
-				return 2;
-			}
-			ctl.timeout = (unsigned)secs;
-			break;
-		case 'o':
-			once = 1;
-			break;
-		case 'I':
-			files[nfiles++] = optarg;
-			break;
-		case 'C':
-		case 'g':
-			ops[nops].opt = ch;
-			ops[nops++].arg = NULL;
-			break;
-		default:
-			if (is_setter(ch)) {
-				ops[nops].opt = ch;
-				ops[nops++].arg = optarg;
-				break;
-			}
+	switch (ch) {
+	case 'f':
+		a->chk.conf = arg;
+		a->chk.conf_given = 1;
+		break;
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'V':
+	case 'v':	/* Gateway Engine's spelling */
+		printf("gwe %s\n", GWE_VERSION);
+		return 0;
+	case 'z':
+		a->chk.file = arg;
+		break;
+	case OPT_SIG:
+		a->chk.sig = arg;
+		break;
+	case OPT_PUBKEY:
+		a->chk.pubkey = arg;
+		break;
+	case OPT_JSON:
+		a->ctl.json = 1;
+		break;
+	case OPT_TIMEOUT:
+		if (gwe_parse_u64(arg, 1, 86400, &secs) == -1) {
+			fprintf(stderr, "gwe: --timeout: a whole number of seconds "
+			    "from 1 to 86400, not '%s'\n", arg);
+			return 2;
+		}
+		a->ctl.timeout = (unsigned)secs;
+		break;
+	case 'o':
+		a->once = 1;
+		break;
+	case 'I':
+		a->files[a->nfiles++] = arg;
+		break;
+	case 'C':
+	case 'g':
+		a->ops[a->nops].opt = ch;
+		a->ops[a->nops++].arg = NULL;
+		break;
+	default:
+		if (!is_setter(ch)) {
 			usage(stderr);
 			return 2;
 		}
+		a->ops[a->nops].opt = ch;
+		a->ops[a->nops++].arg = arg;
+		break;
 	}
-	/* What is left: more tarballs for -I, or the status subcommand. */
-	if (nfiles > 0) {
+	return -1;
+}
+
+/* What is left after the options: more tarballs for -I, or the status subcommand. */
+static int
+take_operands(struct gwe_args *a, int argc, char **argv)
+{
+	int i;
+
+	if (a->nfiles > 0) {
 		for (i = optind; i < argc; i++)
-			files[nfiles++] = argv[i];
+			a->files[a->nfiles++] = argv[i];
 	} else if (optind < argc && strcmp(argv[optind], "status") == 0) {
-		status = 1;
+		a->status = 1;
 		optind++;
 	}
-	if (nfiles == 0 && optind != argc) {
+	if (a->nfiles == 0 && optind != argc) {
 		fprintf(stderr, "gwe: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 2;
 	}
-	actions = (chk.file != NULL) + (nfiles > 0) + once + status + (nops > 0);
+	return -1;
+}
+
+/*
+ * One command, and only the flags it takes.  -1, or 2 with the reason
+ * printed: any flag out of place prints the whole rule.
+ */
+static int
+check_combination(const struct gwe_args *a)
+{
+	const struct cli_check_opts *chk = &a->chk;
+	int actions;
+
+	actions = (chk->file != NULL) + (a->nfiles > 0) + a->once + a->status +
+	    (a->nops > 0);
 	if (actions > 1) {
 		fprintf(stderr, "gwe: status, -o, -I and -z each go alone (the --set "
 		    "flags, -C and -g may be combined)\n");
 		return 2;
 	}
 	if (actions == 0) {
-		if (chk.sig != NULL || chk.pubkey != NULL)
+		if (chk->sig != NULL || chk->pubkey != NULL)
 			fprintf(stderr, "gwe: --sig and --pubkey go with -z or -I\n");
 		usage(stderr);
 		return 2;
 	}
-	if ((json && !status) || (ctl.timeout && !(status || once || nfiles)) ||
-	    (chk.pubkey != NULL && chk.file == NULL) ||
-	    (chk.sig != NULL && chk.file == NULL && nfiles == 0)) {
+	if ((a->ctl.json && !a->status) ||
+	    (a->ctl.timeout && !(a->status || a->once || a->nfiles)) ||
+	    (chk->pubkey != NULL && chk->file == NULL) ||
+	    (chk->sig != NULL && chk->file == NULL && a->nfiles == 0)) {
 		fprintf(stderr, "gwe: --json goes with status, --timeout with status, -o "
 		    "or -I, --pubkey with -z, --sig with -z or -I\n");
 		return 2;
 	}
-	if (chk.file != NULL)
-		return cli_check_tarball(&chk);
-	ctl.conf = chk.conf;
-	ctl.json = json;
-	ctl.sig = chk.sig;
-	ctl.files = files;
-	ctl.nfiles = nfiles;
-	if (status)
-		return cli_ctl_status(&ctl);
-	if (once)
-		return cli_ctl_once(&ctl);
-	if (nfiles > 0)
-		return cli_ctl_install(&ctl);
+	return -1;
+}
+
+static int
+run(struct gwe_args *a)
+{
+	int i;
+
+	if (a->chk.file != NULL)
+		return cli_check_tarball(&a->chk);
+	a->ctl.conf = a->chk.conf;
+	a->ctl.sig = a->chk.sig;
+	a->ctl.files = a->files;
+	a->ctl.nfiles = a->nfiles;
+	if (a->status)
+		return cli_ctl_status(&a->ctl);
+	if (a->once)
+		return cli_ctl_once(&a->ctl);
+	if (a->nfiles > 0)
+		return cli_ctl_install(&a->ctl);
 	/* --set flags in the order given, stopping at the first that fails; then -C, -g. */
-	for (i = 0; i < nops; i++)
-		if (local_one(chk.conf, &ops[i]) != 0)
+	for (i = 0; i < a->nops; i++)
+		if (local_one(a->chk.conf, &a->ops[i]) != 0)
 			return 1;
 	return 0;
+}
+
+/* Everything but the two arrays, which main() owns (argc + 1 entries each). */
+static int
+gwe_main(int argc, char **argv, struct local_op *ops, char **files)
+{
+	const struct option *lo = longopts();
+	struct gwe_args a;
+	int ch, rc;
+
+	memset(&a, 0, sizeof(a));
+	a.chk.conf = GWE_CONF_DEFAULT;
+	a.ops = ops;
+	a.files = files;
+	while ((ch = getopt_long(argc, argv, "a:Cc:d:f:ghI:i:l:m:oP:r:t:u:Vvz:", lo,
+	    NULL)) != -1)
+		if ((rc = take_opt(&a, ch, optarg)) != -1)
+			return rc;
+	if ((rc = take_operands(&a, argc, argv)) != -1 ||
+	    (rc = check_combination(&a)) != -1)
+		return rc;
+	return run(&a);
 }
 
 int

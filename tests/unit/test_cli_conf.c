@@ -1,5 +1,5 @@
 /*
- * gwe's configuration edits (daemons/gwe/cli_conf.c): every --set flag's
+ * gwe's configuration edits (cli/cli_conf.c): every --set flag's
  * key, byte-for-byte keeping of everything else, refusals that leave the
  * file alone, the file's mode, -P, -t and netd's stored interval, -g, -C.
  */
@@ -21,6 +21,7 @@
 #include "../../common/log.h"
 #include "../../common/util.h"
 #include "../../cli/cli_conf.h"
+#include "testutil.h"
 
 #define CIK_A	"0123456789abcdef0123456789abcdef01234567"
 #define CIK_B	"fedcba9876543210fedcba9876543210fedcba98"
@@ -30,58 +31,41 @@ static char conf[PATH_MAX];
 static char err[CONF_ERR_MAX];
 
 /* A file an operator might have: comments everywhere, sections we do not own. */
-static const char base[] =
-    "; gwe on gateway 17 -- edited by hand, keep these notes\n"
-    "# hash comments too\n"
-    "\n"
-    "[program:gwe]\n"
-    "command=/usr/local/sbin/gwe-netd -F ; not ours\n"
-    "environment=A=\"1\",\n"
-    "    B=\"2\"\n"
-    "\n"
+#define BASE_HEAD \
+    "; gwe on gateway 17 -- edited by hand, keep these notes\n" \
+    "# hash comments too\n" \
+    "\n" \
+    "[program:gwe]\n" \
+    "command=/usr/local/sbin/gwe-netd -F ; not ours\n" \
+    "environment=A=\"1\",\n" \
+    "    B=\"2\"\n" \
+    "\n" \
     "[device]\n"
-    "  cik = " CIK_A "   ; from the factory\n"
-    "vendor=acme\n"
+#define BASE_DEVICE(cik, vendor) \
+    "  cik = " cik "   ; from the factory\n" \
+    "vendor=" vendor "\n" \
     "; model is set below by the installer\n"
-    "\n"
-    "; the engine's own settings\n"
+#define BASE_ENGINE \
+    "\n" \
+    "; the engine's own settings\n" \
     "[engine]\n"
+#define BASE_TAIL \
+    "\n" \
+    "[custom]\n" \
+    "weird key = with ; stuff = here\n" \
+    "cik = not-ours\n"
+
+static const char base[] =
+    BASE_HEAD
+    BASE_DEVICE(CIK_A, "acme")
+    BASE_ENGINE
     "update_interval: 600\n"
-    "\n"
-    "[custom]\n"
-    "weird key = with ; stuff = here\n"
-    "cik = not-ours\n";
-
-static void
-path_in(char *out, size_t len, const char *name)
-{
-	snprintf(out, len, "%s/%s", dir, name);
-}
-
-static void
-write_text(const char *p, const char *text)
-{
-	FILE *fp = fopen(p, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static char *
-read_text(const char *p)
-{
-	char *buf;
-	size_t len;
-
-	assert_int_equal(gwe_read_file(p, 1 << 20, &buf, &len), 0);
-	return buf;
-}
+    BASE_TAIL;
 
 static void
 assert_text(const char *p, const char *want)
 {
-	char *got = read_text(p);
+	char *got = tu_read_file(p, NULL);
 
 	assert_string_equal(got, want);
 	free(got);
@@ -99,10 +83,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/gwe-cliconf.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tu_mkdtemp(dir, sizeof(dir), "gwe-cliconf") == -1)
 		return -1;
-	path_in(conf, sizeof(conf), "gwe.conf");
+	tu_path(conf, sizeof(conf), dir, "gwe.conf");
 	err[0] = '\0';
 	return 0;
 }
@@ -110,11 +93,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmtree(dir);
 }
 
 static int
@@ -138,7 +118,7 @@ test_every_flag(void **state)
 	(void)state;
 	/* state_dir in the temp dir: -t removes state_dir/netd/update_interval */
 	snprintf(text, sizeof(text), "[paths]\nstate_dir = %s\n", dir);
-	write_text(conf, text);
+	tu_write_file(conf, text);
 	assert_int_equal(set("device", "cik", CIK_B), 0);		/* -c */
 	assert_int_equal(set("device", "vendor", "acme"), 0);		/* -r */
 	assert_int_equal(set("device", "model", "gw-7"), 0);		/* -m */
@@ -181,7 +161,7 @@ test_product_sets_both(void **state)
 	struct gwe_config c;
 
 	(void)state;
-	write_text(conf, base);
+	tu_write_file(conf, base);
 	assert_int_equal(cli_conf_set_product(conf, "modbus-gw", err, sizeof(err)), 0);
 	load_ok(&c);
 	assert_string_equal(c.vendor, "modbus-gw");
@@ -198,64 +178,34 @@ static void
 test_replace_keeps_everything(void **state)
 {
 	(void)state;
-	write_text(conf, base);
+	tu_write_file(conf, base);
 	assert_int_equal(set("device", "cik", CIK_B), 0);
 	assert_int_equal(set("device", "vendor", "globex"), 0);
 	assert_int_equal(set("engine", "update_interval", "1200"), 0);
 	assert_text(conf,
-	    "; gwe on gateway 17 -- edited by hand, keep these notes\n"
-	    "# hash comments too\n"
-	    "\n"
-	    "[program:gwe]\n"
-	    "command=/usr/local/sbin/gwe-netd -F ; not ours\n"
-	    "environment=A=\"1\",\n"
-	    "    B=\"2\"\n"
-	    "\n"
-	    "[device]\n"
-	    "  cik = " CIK_B "   ; from the factory\n"
-	    "vendor=globex\n"
-	    "; model is set below by the installer\n"
-	    "\n"
-	    "; the engine's own settings\n"
-	    "[engine]\n"
+	    BASE_HEAD
+	    BASE_DEVICE(CIK_B, "globex")
+	    BASE_ENGINE
 	    "update_interval: 1200\n"
-	    "\n"
-	    "[custom]\n"
-	    "weird key = with ; stuff = here\n"
-	    "cik = not-ours\n");
+	    BASE_TAIL);
 }
 
 static void
 test_append_key_to_section(void **state)
 {
 	(void)state;
-	write_text(conf, base);
+	tu_write_file(conf, base);
 	/* after the section's last line, before the comment that leads into [engine] */
 	assert_int_equal(set("device", "model", "gw-7"), 0);
 	assert_int_equal(set("engine", "long_poll", "true"), 0);
 	assert_text(conf,
-	    "; gwe on gateway 17 -- edited by hand, keep these notes\n"
-	    "# hash comments too\n"
-	    "\n"
-	    "[program:gwe]\n"
-	    "command=/usr/local/sbin/gwe-netd -F ; not ours\n"
-	    "environment=A=\"1\",\n"
-	    "    B=\"2\"\n"
-	    "\n"
-	    "[device]\n"
-	    "  cik = " CIK_A "   ; from the factory\n"
-	    "vendor=acme\n"
-	    "; model is set below by the installer\n"
+	    BASE_HEAD
+	    BASE_DEVICE(CIK_A, "acme")
 	    "model = gw-7\n"
-	    "\n"
-	    "; the engine's own settings\n"
-	    "[engine]\n"
+	    BASE_ENGINE
 	    "update_interval: 600\n"
 	    "long_poll = true\n"
-	    "\n"
-	    "[custom]\n"
-	    "weird key = with ; stuff = here\n"
-	    "cik = not-ours\n");
+	    BASE_TAIL);
 }
 
 static void
@@ -264,7 +214,7 @@ test_append_section(void **state)
 	struct gwe_config c;
 
 	(void)state;
-	write_text(conf, base);
+	tu_write_file(conf, base);
 	assert_int_equal(set("security", "allow_downgrade", "yes"), 0);
 	load_ok(&c);
 	assert_int_equal(c.allow_downgrade, 1);
@@ -275,15 +225,15 @@ test_append_section(void **state)
 		assert_text(conf, want);
 	}
 	/* no final newline, no blank line: both supplied */
-	write_text(conf, "[device]\nvendor = acme");
+	tu_write_file(conf, "[device]\nvendor = acme");
 	assert_int_equal(set("paths", "state_dir", "/data/gwe"), 0);
 	assert_text(conf, "[device]\nvendor = acme\n\n[paths]\nstate_dir = /data/gwe\n");
 	/* a section with only comments: the key goes after them */
-	write_text(conf, "[device]\n; vendor =\n; model =\n\n[engine]\n");
+	tu_write_file(conf, "[device]\n; vendor =\n; model =\n\n[engine]\n");
 	assert_int_equal(set("device", "model", "m"), 0);
 	assert_text(conf, "[device]\n; vendor =\n; model =\nmodel = m\n\n[engine]\n");
 	/* a new line there would make the indented header a continuation */
-	write_text(conf, "[device]\n; c\n  [custom]\nx = 1\n");
+	tu_write_file(conf, "[device]\n; c\n  [custom]\nx = 1\n");
 	assert_int_equal(set("device", "uuid", "u"), 0);
 	assert_text(conf, "[device]\n; c\n  [custom]\nx = 1\n\n[device]\nuuid = u\n");
 }
@@ -294,13 +244,13 @@ test_empty_values_and_crlf(void **state)
 	struct gwe_config c;
 
 	(void)state;
-	write_text(conf, "[device]\r\ncik =\r\nuuid=\r\n");
+	tu_write_file(conf, "[device]\r\ncik =\r\nuuid=\r\n");
 	assert_int_equal(set("device", "cik", CIK_A), 0);
 	assert_int_equal(set("device", "uuid", "u1"), 0);
 	assert_int_equal(set("device", "iface", "wlan0"), 0);
 	assert_text(conf, "[device]\r\ncik = " CIK_A "\r\nuuid=u1\r\niface = wlan0\r\n");
 	/* clearing keeps the inline comment */
-	write_text(conf, "[device]\ncik = " CIK_A " ; factory\n");
+	tu_write_file(conf, "[device]\ncik = " CIK_A " ; factory\n");
 	assert_int_equal(set("device", "cik", ""), 0);
 	assert_text(conf, "[device]\ncik = ; factory\n");
 	load_ok(&c);
@@ -337,8 +287,8 @@ test_bad_values_refused(void **state)
 	size_t i;
 
 	(void)state;
-	write_text(conf, base);
-	before = read_text(conf);
+	tu_write_file(conf, base);
+	before = tu_read_file(conf, NULL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		assert_int_equal(cli_conf_set(conf, bad[i].section, bad[i].key,
@@ -360,7 +310,7 @@ test_broken_file_refused(void **state)
 	char want[PATH_MAX + 64];
 
 	(void)state;
-	write_text(conf, broken);
+	tu_write_file(conf, broken);
 	assert_int_equal(set("device", "model", "m"), -1);
 	snprintf(want, sizeof(want), "%s:4: [engine] bogus: unknown key", conf);
 	if (strstr(err, want) == NULL)
@@ -374,7 +324,7 @@ test_long_line_refused(void **state)
 	char ua[CONF_STR_MAX];
 
 	(void)state;
-	write_text(conf, base);
+	tu_write_file(conf, base);
 	memset(ua, 'x', 230);
 	ua[230] = '\0';
 	assert_int_equal(set("engine", "user_agent", ua), -1);
@@ -391,7 +341,7 @@ test_mode_kept_and_new_file(void **state)
 	char p[PATH_MAX];
 
 	(void)state;
-	write_text(conf, base);
+	tu_write_file(conf, base);
 	assert_int_equal(chmod(conf, 0640), 0);
 	assert_int_equal(set("device", "uuid", "u"), 0);
 	assert_int_equal(stat(conf, &st), 0);
@@ -401,7 +351,7 @@ test_mode_kept_and_new_file(void **state)
 	assert_int_equal(stat(conf, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0604);
 	/* a missing file is created, readable by its owner only */
-	path_in(p, sizeof(p), "new.conf");
+	tu_path(p, sizeof(p), dir, "new.conf");
 	assert_int_equal(cli_conf_set(p, "device", "vendor", "v", err, sizeof(err)), 0);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, CLI_CONF_NEW_MODE);
@@ -422,9 +372,9 @@ test_symlink_followed(void **state)
 	struct stat st;
 
 	(void)state;
-	path_in(real, sizeof(real), "real.conf");
-	path_in(link, sizeof(link), "link.conf");
-	write_text(real, "[device]\n");
+	tu_path(real, sizeof(real), dir, "real.conf");
+	tu_path(link, sizeof(link), dir, "link.conf");
+	tu_write_file(real, "[device]\n");
 	assert_int_equal(symlink(real, link), 0);
 	assert_int_equal(cli_conf_set(link, "device", "uuid", "u", err, sizeof(err)), 0);
 	assert_int_equal(lstat(link, &st), 0);
@@ -441,14 +391,14 @@ test_interval_drops_stored(void **state)
 	struct gwe_config c;
 
 	(void)state;
-	path_in(nd, sizeof(nd), "state/netd");
+	tu_path(nd, sizeof(nd), dir, "state/netd");
 	snprintf(text, sizeof(text), "[paths]\nstate_dir = %s/state\n", dir);
-	write_text(conf, text);
+	tu_write_file(conf, text);
 	snprintf(iv, sizeof(iv), "%s/state", dir);
 	assert_int_equal(mkdir(iv, 0700), 0);
 	assert_int_equal(mkdir(nd, 0700), 0);
 	snprintf(iv, sizeof(iv), "%s/update_interval", nd);
-	write_text(iv, "60\n");
+	tu_write_file(iv, "60\n");
 	/* refused: the stored value stays */
 	assert_int_equal(cli_conf_set_interval(conf, "abc", err, sizeof(err)), -1);
 	assert_int_equal(access(iv, F_OK), 0);
@@ -490,7 +440,7 @@ test_print_device(void **state)
 	char *out;
 
 	(void)state;
-	write_text(conf, base);
+	tu_write_file(conf, base);
 	out = capture(print_device);
 	assert_string_equal(out,
 	    "[device]\n"
@@ -498,7 +448,7 @@ test_print_device(void **state)
 	    "vendor=acme\n"
 	    "; model is set below by the installer\n");
 	free(out);
-	write_text(conf, "[engine]\nlong_poll = yes\n");
+	tu_write_file(conf, "[engine]\nlong_poll = yes\n");
 	out = capture(print_device);
 	assert_string_equal(out, "[device]\n");
 	free(out);
@@ -506,8 +456,8 @@ test_print_device(void **state)
 	{
 		char real[PATH_MAX];
 
-		path_in(real, sizeof(real), "real.conf");
-		write_text(real, "[device]\nuuid = u\n\n");
+		tu_path(real, sizeof(real), dir, "real.conf");
+		tu_write_file(real, "[device]\nuuid = u\n\n");
 		unlink(conf);
 		assert_int_equal(symlink(real, conf), 0);
 		out = capture(print_device);
@@ -546,15 +496,15 @@ test_cik_sources(void **state)
 	assert_string_equal(out, CIK_A "\n");
 	free(out);
 	/* netd's state wins */
-	path_in(nd, sizeof(nd), "netd");
+	tu_path(nd, sizeof(nd), dir, "netd");
 	assert_int_equal(mkdir(nd, 0700), 0);
 	snprintf(p, sizeof(p), "%s/cik", nd);
-	write_text(p, CIK_B "\n");
+	tu_write_file(p, CIK_B "\n");
 	out = capture(print_cik);
 	assert_string_equal(out, CIK_B "\n");
 	free(out);
 	/* a stored value netd would ignore: the config's, as netd does */
-	write_text(p, "garbage\033[2J\n");
+	tu_write_file(p, "garbage\033[2J\n");
 	out = capture(print_cik);
 	assert_string_equal(out, CIK_A "\n");
 	free(out);

@@ -1,7 +1,8 @@
 /*
- * The output helpers of gwe status / --install-apps (daemons/gwe/cli_ctl.c):
+ * The output helpers of gwe status / --install-apps (cli/cli_out.c):
  * JSON strings that any parser takes (escapes, UTF-8 kept, invalid bytes
- * replaced), terminal text with control characters defused, ISO-8601 times.
+ * replaced), terminal text with control characters defused, ISO-8601 times;
+ * the status names they print (ipc_status_name).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,33 +16,33 @@
 #include <string.h>
 
 #include "../../common/log.h"
-#include "../../cli/cli_ctl.h"
+#include "../../cli/cli_out.h"
 #include "../../ipc/ipc.h"
 
+/* What print(f, s, len) writes. */
 static char *
-json_of(const char *s, size_t len)
+printed(void (*print)(FILE *, const char *, size_t), const char *s, size_t len)
 {
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
 
 	assert_non_null(f);
-	cli_json_str(f, s, len);
+	print(f, s, len);
 	assert_int_equal(fclose(f), 0);
 	return buf;
 }
 
 static char *
+json_of(const char *s, size_t len)
+{
+	return printed(cli_json_str, s, len);
+}
+
+static char *
 text_of(const char *s, size_t len)
 {
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-
-	assert_non_null(f);
-	cli_text_str(f, s, len);
-	assert_int_equal(fclose(f), 0);
-	return buf;
+	return printed(cli_text_str, s, len);
 }
 
 /* The JSON text parses as a string equal to want. */
@@ -110,6 +111,45 @@ test_text_defused(void **state)
 	free(t);
 }
 
+/* unit repeated n times after lead bytes of "x", each as written, cleaned: want */
+static void
+text_long(const char *unit, const char *want, size_t lead, size_t n)
+{
+	size_t ul = strlen(unit), wl = strlen(want), i;
+	char *in = malloc(lead + ul * n + 1), *exp = malloc(lead + wl * n + 1), *t;
+
+	assert_non_null(in);
+	assert_non_null(exp);
+	memset(in, 'x', lead);
+	memset(exp, 'x', lead);
+	for (i = 0; i < n; i++) {
+		memcpy(in + lead + i * ul, unit, ul);
+		memcpy(exp + lead + i * wl, want, wl);
+	}
+	exp[lead + wl * n] = '\0';
+	t = text_of(in, lead + ul * n);
+	assert_string_equal(t, exp);
+	free(t);
+	free(in);
+	free(exp);
+}
+
+static void
+test_text_long(void **state)
+{
+	size_t lead;
+
+	(void)state;
+	/* longer than the piece cleaned at a time: no character is cut in two */
+	for (lead = 0; lead < 4; lead++) {
+		text_long("\xe2\x82\xac", "\xe2\x82\xac", lead, 1500);
+		text_long("\xf0\x9f\x98\x80" "a", "\xf0\x9f\x98\x80" "a", lead, 900);
+		text_long("a\xc3\xa9\x1b\xc2\x9b", "a\xc3\xa9\\x1b\\xc2\\x9b", lead, 700);
+		text_long("\x80", "\\x80", lead, 3000);
+		text_long("\xe2\x82", "\\xe2\\x82", lead, 1500);
+	}
+}
+
 static void
 test_iso_time(void **state)
 {
@@ -130,13 +170,13 @@ static void
 test_status_names(void **state)
 {
 	(void)state;
-	assert_string_equal(cli_status_name(IPC_ST_INSTALLED), "installed");
-	assert_string_equal(cli_status_name(IPC_ST_FAILED), "failed");
-	assert_string_equal(cli_status_name(IPC_ST_REFUSED), "refused");
-	assert_string_equal(cli_status_name(IPC_ST_INTERRUPTED), "interrupted");
-	assert_string_equal(cli_status_name(IPC_ST_ERROR), "error");
-	assert_string_equal(cli_status_name(0), "unknown");
-	assert_string_equal(cli_status_name(99), "unknown");
+	assert_string_equal(ipc_status_name(IPC_ST_INSTALLED), "installed");
+	assert_string_equal(ipc_status_name(IPC_ST_FAILED), "failed");
+	assert_string_equal(ipc_status_name(IPC_ST_REFUSED), "refused");
+	assert_string_equal(ipc_status_name(IPC_ST_INTERRUPTED), "interrupted");
+	assert_string_equal(ipc_status_name(IPC_ST_ERROR), "error");
+	assert_string_equal(ipc_status_name(0), "unknown");
+	assert_string_equal(ipc_status_name(99), "unknown");
 }
 
 int
@@ -146,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_text_defused),
+		cmocka_unit_test(test_text_long),
 		cmocka_unit_test(test_iso_time),
 		cmocka_unit_test(test_status_names),
 	};
