@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * The installer's own checks of an INSTALL_REQ, before any byte of the
  * archive is parsed here (docs/design.md invariants 1, 2): the seals, the name,
  * the signature over the exact bytes in the memfd, the digest the
@@ -31,7 +30,8 @@ ins_check(struct ins_ctx *ctx, const struct ipc_install_req *r, int fd,
 	/* The signature over the exact bytes; require_signature is our own config's. */
 	if (r->sig_len == 0) {
 		if (ctx->cfg.require_signature)
-			return gwe_errf(reason, len, "signature: none, and require_signature is on");
+			return gwe_errf(reason, len,
+			    "signature: none, and require_signature is on");
 		log_warnx("WARNING: unsigned install name=%s require_signature=false", r->name);
 		if (vfy_digest_fd(fd, r->size, digest) == -1)
 			return gwe_errf(reason, len, "tarball: cannot read it");

@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * Extraction as root, only after the signature was checked again here.
  * Whatever the verifier let through, nothing is written outside a fresh
  * root-only directory: SECURE_* flags; only files, directories and

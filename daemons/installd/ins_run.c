@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * install.sh runs in its own session and group, from the staging dir, with stdin
  * /dev/null, stdout and stderr on one socket, no other fd, a fixed environment.
  * We stop when it exits (its pidfd says so), not at the socket's EOF, which a
@@ -84,9 +83,10 @@ wait_exit(int *fd, int pidfd, pid_t pgid, struct ipc_result *res, size_t cap,
 {
 	struct pollfd p[2] = { { .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
 	uint64_t deadline = now_ms() + timeout_ms, t;
+	siginfo_t si = { 0 };
 	int killed = 0;
 
-	for (siginfo_t si = { 0 };;) {	/* si: without a pidfd (Linux < 5.3, valgrind) */
+	for (;;) {
 		if ((t = now_ms()) >= deadline) {
 			kill(-pgid, killed ? SIGKILL : SIGTERM);
 			deadline = t + GRACE_MS;
@@ -94,13 +94,15 @@ wait_exit(int *fd, int pidfd, pid_t pgid, struct ipc_result *res, size_t cap,
 			continue;
 		}
 		p[0].fd = *fd;
-		t = pidfd == -1 && deadline - t > 100 ? 100 : deadline - t;	/* no pidfd: 100 ms */
+		/* Without a pidfd (Linux < 5.3, valgrind), waitid() every 100 ms. */
+		t = pidfd == -1 && deadline - t > 100 ? 100 : deadline - t;
 		if (poll(p, 2, (int)t) == -1 && errno != EINTR)
 			fatal("poll");
 		if (*fd != -1 && p[0].revents != 0)
 			capture(fd, res, cap);
-		if (pidfd != -1 ? (p[1].revents & POLLIN) != 0 : waitid(P_PID, (id_t)pgid, &si,
-		    WEXITED | WNOHANG | WNOWAIT) == -1 || si.si_pid != 0)	/* WNOWAIT: group kept */
+		/* WNOWAIT: unreaped, install.sh keeps its group id ours to kill. */
+		if (pidfd != -1 ? (p[1].revents & POLLIN) != 0 : waitid(P_PID, (id_t)pgid,
+		    &si, WEXITED | WNOHANG | WNOWAIT) == -1 || si.si_pid != 0)
 			return killed;
 	}
 }
@@ -154,26 +156,5 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 	res->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	res->status = res->exit_code == 0 && !killed ? IPC_ST_INSTALLED : IPC_ST_FAILED;
 	res->truncated = res->output_total > res->output_len;
-	return 0;
-}
-
-/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
-int
-ins_proc_start(pid_t pid, uint64_t *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	buf[gwe_read_full(fd, buf, sizeof(buf) - 1)] = '\0';
-	close(fd);
-	/* The command name (field 2) may hold anything: start after its last ')'. */
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d "
-	    "%*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
-		return -1;
-	*start = t;
 	return 0;
 }

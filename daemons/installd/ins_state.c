@@ -1,6 +1,5 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
  * The installer's state, under state_dir/installd (root, 0700), every file written
  * with safe_write so a crash leaves the old file or the new one.  Each is
  * "key=value" lines, the keys of one table below in its order:
@@ -261,7 +260,8 @@ ins_app_update(struct ins_ctx *ctx, const struct ipc_install_req *r,
 
 	if (ins_app_get(ctx, r->app, &a) == -1)
 		return -1;
-	memcpy(a.app, r->app, sizeof(a.app));	/* NOLINT(clang-analyzer-core.NonNullParamChecker): r != NULL */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): r != NULL */
+	memcpy(a.app, r->app, sizeof(a.app));
 	a.status = res->status;
 	a.exit_code = res->exit_code;
 	a.installed_at = res->finished_at;
@@ -320,6 +320,27 @@ ins_marker(struct ins_ctx *ctx, const struct ins_job *j)
 	if (j != NULL)
 		return save(ctx->marker_path, job_fields, NF(job_fields), j, "", 0);
 	return safe_unlink(ctx->marker_path) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
+int
+ins_proc_start(pid_t pid, uint64_t *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	buf[gwe_read_full(fd, buf, sizeof(buf) - 1)] = '\0';
+	close(fd);
+	/* The command name (field 2) may hold anything: start after its last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d "
+	    "%*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+		return -1;
+	*start = t;
+	return 0;
 }
 
 /*

@@ -1,10 +1,9 @@
 /*
  * Runs as root: compiled into gwe-installd (docs/trusted-surface.md).
- *
- * gwe-installd: the root-owned installer (docs/design.md section 2).  It takes
- * one message type that does work, INSTALL_REQ from the verifier, checks
- * it again on its own, extracts, runs install.sh and keeps the result on
- * disk until it is acknowledged.
+ * The installer's parts (docs/design.md section 2).  Calls go one way, each
+ * file only to those after it: ins_serve.c answers the verifier, ins_check.c
+ * checks an INSTALL_REQ again, ins_run.c runs install.sh, ins_state.c keeps what
+ * must survive a crash, ins_extract.c unpacks into a staging dir.
  */
 #ifndef GWE_INSTALLD_H
 #define GWE_INSTALLD_H
@@ -36,6 +35,7 @@ struct ins_ctx {
 	char	marker_path[PATH_MAX];	/* state_dir/installd/installing */
 	char	results_dir[PATH_MAX];	/* state_dir/installd/results */
 	char	staging_dir[PATH_MAX];	/* state_dir/installd/staging */
+	int	conn;			/* the verifier's connection, -1 none */
 };
 
 /* The install in progress: what the "installing" marker holds. */
@@ -48,19 +48,16 @@ struct ins_job {
 	uint64_t start;			/* its start time, /proc/PID/stat field 22 */
 };
 
+/* ins_serve.c: the whole protocol, for ipc_handler_find(); ctx is a struct ins_ctx. */
+extern const struct ipc_handler ins_handlers[];
+extern const size_t ins_nhandlers;
+
 /* ins_check.c */
 int	ins_check(struct ins_ctx *, const struct ipc_install_req *, int fd,
 	    char *reason, size_t reasonlen);
 
-/* ins_extract.c */
-int	ins_staging_new(struct ins_ctx *, const char *app, char *dir, size_t dirlen);
-int	ins_rmtree(const char *dir);
-int	ins_extract(struct ins_ctx *, int fd, uint64_t size, const char *dir,
-	    char *reason, size_t reasonlen);
-
 /* ins_run.c */
 int	ins_run(struct ins_ctx *, struct ins_job *, struct ipc_result *);
-int	ins_proc_start(pid_t pid, uint64_t *start);
 
 /* ins_state.c */
 void	ins_state_init(struct ins_ctx *);
@@ -76,6 +73,13 @@ int	ins_result_forget(struct ins_ctx *, uint64_t job);
 void	ins_result_text(struct ipc_result *, uint32_t status, const char *name,
 	    const char *reason);
 int	ins_marker(struct ins_ctx *, const struct ins_job *);
+int	ins_proc_start(pid_t pid, uint64_t *start);
 void	ins_recover(struct ins_ctx *);
+
+/* ins_extract.c */
+int	ins_staging_new(struct ins_ctx *, const char *app, char *dir, size_t dirlen);
+int	ins_rmtree(const char *dir);
+int	ins_extract(struct ins_ctx *, int fd, uint64_t size, const char *dir,
+	    char *reason, size_t reasonlen);
 
 #endif

@@ -28,10 +28,9 @@
 #include "../../verify/vfy_name.h"
 #include "../../verify/vfy_sig.h"
 #include "../../ipc/ipc.h"
+#include "../../ipc/ipc_send.h"
 
 static struct ipc_msg msg;
-static const char *st_names[] = { "none", "installed", "failed", "refused",
-	"interrupted", "error" };
 
 struct opts {
 	const char *sock, *name, *app, *version;
@@ -91,8 +90,7 @@ print_result(const struct ipc_result *r)
 	printf("job=%llu\norigin=%u\nstatus=%s\nexit_code=%d\nsignal=%d\n"
 	    "truncated=%u\noutput_total=%llu\nduration_ms=%llu\nfinished_at=%llu\n"
 	    "name=%s\noutput_len=%u\noutput:\n", (unsigned long long)r->job,
-	    r->origin, r->status <= IPC_ST_MAX ? st_names[r->status] : "unknown",
-	    (int)r->exit_code, (int)r->signal, r->truncated,
+	    r->origin, ipc_status_name(r->status), (int)r->exit_code, (int)r->signal, r->truncated,
 	    (unsigned long long)r->output_total, (unsigned long long)r->duration_ms,
 	    (unsigned long long)r->finished_at, r->name, r->output_len);
 	fwrite(r->output, 1, r->output_len, stdout);
@@ -208,8 +206,7 @@ cmd_apps(int fd)
 		if (msg.hdr.type != IPC_APP_ENTRY)
 			break;
 		printf("app=%s version=%s status=%s exit=%d installed_at=%llu\n",
-		    msg.u.app.app, msg.u.app.version,
-		    msg.u.app.status <= IPC_ST_MAX ? st_names[msg.u.app.status] : "unknown",
+		    msg.u.app.app, msg.u.app.version, ipc_status_name(msg.u.app.status),
 		    (int)msg.u.app.exit_code, (unsigned long long)msg.u.app.installed_at);
 	}
 	return 1;
