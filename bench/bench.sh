@@ -25,8 +25,9 @@
 # (default bench/results.md), GWE_BUILD (default build/).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-B=${GWE_BUILD:-$TOP/build}
-PY=/usr/bin/python3
+GWE_TOP=$TOP
+GWE_BUILD=${GWE_BUILD:-$TOP/build}
+B=$GWE_BUILD
 SIZES=${SIZES:-"1 50 200"}
 RUNS=${RUNS:-5}
 RUNS_BIG=${RUNS_BIG:-$RUNS}
@@ -36,13 +37,13 @@ WARMUP=10
 FRESH=${FRESH:-30}
 RATE=10485760
 RESULTS=${RESULTS:-$TOP/bench/results.md}
-NET_UID=${NET_UID:-61001}
-VFY_UID=${VFY_UID:-61002}
 VENDOR=bench-vendor
 MODEL=bench-gw
 SN=BENCH-0001
 MARK=/tmp/gwe-bench-react
 BIG=$(printf '%s\n' $SIZES | sort -n | tail -1)
+. "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/engine.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "make bench: must run as root (the installer is root; the others drop to uids $NET_UID and $VFY_UID)" >&2
@@ -66,32 +67,19 @@ for c in minisign curl tar perl; do
 	command -v $c > /dev/null || { echo "bench: needs $c" >&2; exit 2; }
 done
 
-T=$(mktemp -d /tmp/gwe-bench.XXXXXX)
-chmod 755 "$T"
+tap_tmp bench
 CACHE=${BENCH_CACHE:-$T/cache}
-mkdir -p "$CACHE" "$T/log" "$T/state" "$T/run" "$T/platform" "$T/keys" "$T/work"
+mkdir -p "$CACHE" "$T/log" "$T/keys" "$T/work"
 RAW=$T/raw
 : > "$RAW"
-PIDS=""
 STARTED=$SECONDS
 
-# ours PID: still a child of this shell (never signal a reused pid)
-ours() { [ "$(awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = "$$" ]; }
-stop_pid() {
-	local i
-	ours "$1" && kill "$1" 2>/dev/null
-	for i in $(seq 50); do ours "$1" && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null || break; sleep 0.1; done
-	ours "$1" && kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	PIDS=$(printf '%s\n' $PIDS | grep -vx "$1" | tr '\n' ' ')
-}
-cleanup() {
-	local p
-	for p in $PIDS; do stop_pid "$p"; done
+bench_cleanup() {
 	rm -f "$MARK"
-	if [ -n "${KEEP:-}" ]; then echo "bench: kept $T" >&2; else rm -rf "$T"; fi
+	[ -z "${KEEP:-}" ] || echo "bench: kept $T" >&2
+	tap_cleanup
 }
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 die() { echo "bench: $*" >&2; echo "bench: logs in $T/log (kept)" >&2; KEEP=1; exit 1; }
 say() { printf '[%4ds] %s\n' $((SECONDS - STARTED)) "$*" >&2; }
@@ -116,11 +104,13 @@ rec "meta.checkins $CHECKINS"
 rec "meta.warmup $WARMUP"
 
 # ---- keys and tarballs --------------------------------------------------------
-if [ ! -s "$CACHE/bench.key" ]; then
-	minisign -G -W -p "$CACHE/bench.pub" -s "$CACHE/bench.key" > /dev/null || die "minisign -G failed"
+# The key pair is kept in the cache with the tarballs it signed.
+KEY=$CACHE/bench.key
+if [ ! -s "$KEY" ]; then
+	minisign -G -W -p "$CACHE/bench.pub" -s "$KEY" > /dev/null || die "minisign -G failed"
 fi
-cp "$CACHE/bench.pub" "$T/keys/bench.pub"
 PUB=$T/keys/bench.pub
+cp "$CACHE/bench.pub" "$PUB"
 # tarball NAME MB [--unpacked]: generate (once) and sign
 tarball() {
 	local name=$1 mb=$2 out
@@ -129,7 +119,7 @@ tarball() {
 		say "generating $name ($mb MiB${1:+ unpacked})"
 		out=$($PY "$TOP/bench/gen.py" "$CACHE/$name" --size "$mb" --mark "$MARK" "$@") || die "gen.py failed"
 		echo "$out" > "$CACHE/$name.gen"
-		minisign -S -s "$CACHE/bench.key" -m "$CACHE/$name" > /dev/null < /dev/null || die "minisign -S failed"
+		app_sign "$CACHE/$name" || die "minisign -S failed"
 	fi
 	rec "gen.$name $(cat "$CACHE/$name.gen")"
 }
@@ -139,71 +129,34 @@ tarball "$VNAME" "$VERIFY_MB" --unpacked
 
 # ---- platform and daemons --------------------------------------------------------
 CIK=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
-cat > "$T/platform.json" <<EOT
-{"products": [{"vendor": "$VENDOR", "model": "$MODEL", "token": "bench-token",
-  "devices": [{"sn": "$SN", "cik": "$CIK"}]}]}
-EOT
-$PY "$TOP/tests/platform/gwe_platform.py" --state-dir "$T/platform" --ready-file "$T/platform/ready.json" \
-	--config "$T/platform.json" > "$T/log/platform.log" 2>&1 &
-PLATFORM_PID=$!
-PIDS="$PIDS $PLATFORM_PID"
-for _ in $(seq 100); do [ -s "$T/platform/ready.json" ] && break; sleep 0.1; done
-[ -s "$T/platform/ready.json" ] || die "the platform did not start"
-jget() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
-URL=$(jget "$T/platform/ready.json" url)
-CA=$(jget "$T/platform/ready.json" ca)
-ADMIN=$(jget "$T/platform/ready.json" admin_url)
-CTL="$PY $TOP/tests/platform/gwe_platform.py ctl --ready $T/platform/ready.json"
+plat_config "$VENDOR" "$MODEL" bench-token "$SN" "$CIK"
+PLAT_OUT=$T/log/platform.log plat_up --config "$T/platform.json" || die "the platform did not start"
 for f in "$CACHE"/*.tar.gz "$CACHE"/*.tar.gz.minisig; do
 	case $f in *"$VNAME"*) continue ;; esac
-	$CTL add-content "$VENDOR" "$MODEL" "$(basename "$f")" "$f" > /dev/null || die "add-content $f failed"
+	publish "$(basename "$f")" "$f" || die "add-content $f failed"
 done
 
 CONF=$T/gwe.conf
-cat > "$CONF" <<EOT
-[device]
-vendor = $VENDOR
-model = $MODEL
-uuid = $SN
-cik = $CIK
-[engine]
-host = $URL
-ca_file = $CA
-update_interval = 3600
-act_retry_interval = 1
-long_poll = true
-[security]
-keys_dir = $T/keys
-net_user = $NET_UID
-verify_user = $VFY_UID
-[limits]
-max_tarball_bytes = 2147483648
-max_unpacked_bytes = 4294967296
-max_entry_bytes = 1073741824
-max_entries = 200000
-install_timeout = 900
-[paths]
-state_dir = $T/state
-run_dir = $T/run
-EOT
+engine_conf "$CONF" "$T" "$SN" "device cik = $CIK" "engine update_interval = 3600" \
+	"limits max_tarball_bytes = 2147483648" "limits max_unpacked_bytes = 4294967296" \
+	"limits max_entry_bytes = 1073741824" "limits max_entries = 200000" "limits install_timeout = 900"
 
-start_daemon() {	# NAME SOCKET: start one daemon with a time-stamped log; sets DPID
-	"$B/$1" -F -f "$CONF" > >(stamp >> "$T/log/$1.log") 2>&1 &
+# start_daemon NAME SOCKET [CONF [LOG]]: one daemon with a time-stamped log
+# (default $T/log/NAME.log) on CONF (default $CONF); waits for SOCKET in the run dir; sets DPID
+start_daemon() {
+	"$B/$1" -F -f "${3:-$CONF}" > >(stamp >> "$T/log/${4:-$1}.log") 2>&1 &
 	DPID=$!
-	PIDS="$PIDS $DPID"
-	if [ -n "$2" ]; then
-		for _ in $(seq 100); do [ -S "$T/run/$2" ] && break; sleep 0.1; done
-		[ -S "$T/run/$2" ] || die "$1 did not start"
-	fi
+	TAP_PIDS="$TAP_PIDS $DPID"
+	[ -z "$2" ] || wait_for 10 test -S "$T/run/$2" || die "$1 did not start"
 }
 start_daemon gwe-installd installd.sock; INSD=$DPID
 start_daemon gwe-verifyd verifyd.sock; VFYD=$DPID
 start_daemon gwe-netd netd.sock; NETD=$DPID
 # wait for the first long-poll to be in place
-$CTL wait-log path=stack/alias count=1 timeout=30 > /dev/null || die "netd never reached the platform"
+P wait-log path=stack/alias count=1 timeout=30 > /dev/null || die "netd never reached the platform"
 sleep 2
 
-nwrites() { curl -s "$ADMIN/get-alias?sn=$SN&alias=$1" | $PY -c 'import json,sys; print(json.load(sys.stdin)["writes"])'; }
+nwrites() { alias_count "$SN" "$1"; }
 # write t of the N-th (0-based) write of an alias, and its value
 write_t() { curl -s "$ADMIN/history?sn=$SN&alias=$1" | $PY -c 'import json,sys; w=json.load(sys.stdin)["writes"][int(sys.argv[1])]; print("%.6f" % w["t"])' "$2"; }
 write_v() { curl -s "$ADMIN/history?sn=$SN&alias=$1" | $PY -c 'import json,sys; print(json.load(sys.stdin)["writes"][int(sys.argv[1])]["value"])' "$2"; }
@@ -215,8 +168,8 @@ gwe_run() {
 	nfs=$(nwrites fetch_status); nef=$(nwrites engine_fetch)
 	o1=$(logsize gwe-netd); o2=$(logsize gwe-verifyd); o3=$(logsize gwe-installd)
 	rm -f "$MARK"
-	$CTL set-alias "$SN" engine_fetch "{\"install\": [{\"name\": \"$name\"}]}" > /dev/null || die "set-alias failed"
-	$CTL wait-writes "$SN" fetch_status $((nfs + 1)) timeout=900 > /dev/null || die "no fetch_status for $name"
+	order "$SN" "$name" || die "set-alias failed"
+	alias_wait "$SN" fetch_status $((nfs + 1)) 900 || die "no fetch_status for $name"
 	t0=$(write_t engine_fetch "$nef"); t1=$(write_t fetch_status "$nfs")
 	v=$(write_v fetch_status "$nfs")
 	case $v in *"installed bench_"*) ;; *) die "$name not installed: $v" ;; esac
@@ -225,7 +178,7 @@ gwe_run() {
 	rec "$key $(sub "$t1" "$t0")"
 	rec "$key.react $(sub "$tr" "$t0")"
 	# the clear of engine_fetch, then leave the 1 s spacing of alias writes behind us
-	$CTL wait-writes "$SN" engine_fetch $((nef + 2)) timeout=30 > /dev/null || die "engine_fetch not cleared"
+	alias_wait "$SN" engine_fetch $((nef + 2)) 30 || die "engine_fetch not cleared"
 	$PY "$TOP/bench/stages.py" "$t0" "$name" \
 		<(tail -c +$((o1 + 1)) "$T/log/gwe-netd.log") \
 		<(tail -c +$((o2 + 1)) "$T/log/gwe-verifyd.log") \
@@ -256,7 +209,7 @@ base_run() {
 # ---- 1 and 4: the pipeline ------------------------------------------------------------
 for mode in bare slow; do
 	if [ $mode = slow ]; then
-		$CTL misbehave slow path=^/provision/download rate=$RATE count=-1 > /dev/null || die "misbehave failed"
+		P misbehave slow path=^/provision/download rate=$RATE count=-1 > /dev/null || die "misbehave failed"
 	fi
 	for s in $SIZES; do
 		n=$RUNS; [ "$s" = "$BIG" ] && n=$RUNS_BIG
@@ -267,7 +220,7 @@ for mode in bare slow; do
 			base_run "$name" "base.$mode.$s"
 		done
 	done
-	[ $mode = slow ] && { $CTL clear > /dev/null || die "clear failed"; }
+	[ $mode = slow ] && { P clear > /dev/null || die "clear failed"; }
 done
 
 # ---- 2: memory during the biggest install ------------------------------------------------
@@ -278,9 +231,9 @@ resethwm
 rm -f "$T/stop"
 $PY "$TOP/bench/memsample.py" "$T/stop" netd=$NETD verifyd=$VFYD installd=$INSD > "$T/mem.install" &
 SPID=$!
-PIDS="$PIDS $SPID"
+TAP_PIDS="$TAP_PIDS $SPID"
 gwe_run "bench_${BIG}mb.v1.0.0.tar.gz" "gwe.mem.$BIG"
-touch "$T/stop"; wait $SPID; PIDS=$(printf '%s\n' $PIDS | grep -vx "$SPID" | tr '\n' ' ')
+touch "$T/stop"; wait $SPID; pid_stop "$SPID"
 while read -r n anon shm file hwm samples; do
 	rec "mem.install.$n $anon $shm $file $hwm $samples"
 done < "$T/mem.install"
@@ -292,27 +245,31 @@ resethwm
 lo_bytes() { awk '$1 == "lo:" { print $2 }' /proc/net/dev; }
 usage_sum() { awk -F= '/\.(sent|received)=/ { s += $2 } END { printf "%.0f\n", s }' "$T/state/netd/usage"; }
 usage_req() { awk -F= '/\.requests=/ { s += $2 } END { printf "%.0f\n", s }' "$T/state/netd/usage"; }
-log_next() { curl -s "$ADMIN/log?since=999999999" | $PY -c 'import json,sys; print(json.load(sys.stdin)["next"])'; }
 # platform bytes since INDEX: "rx tx requests connections" of the device's requests
 plat_bytes() {
-	curl -s "$ADMIN/log?since=$1" | $PY -c '
+	plog "$1" | $PY -c '
 import json, sys
 e = [x for x in json.load(sys.stdin)["entries"] if x.get("sn") == sys.argv[1]]
 print(sum(x["rx"] or 0 for x in e), sum(x["tx"] or 0 for x in e), len(e), len(set(x["conn"] for x in e)))' "$SN"
 }
-L0=$(log_next); U0=$(usage_sum); Q0=$(usage_req); W0=$(lo_bytes); TT0=$(now)
+# rec_wire KIND N [fresh]: the bytes and requests per check-in of N since L0/U0/W0/Q0
+# (platform log, netd's counters, lo), from prx/ptx/preq/pconn; fresh: no engine_requests
+rec_wire() {
+	rec "wire.$1.http $(( (prx + ptx) / $2 ))"
+	rec "wire.$1.engine $(( (U1 - U0) / $2 ))"
+	rec "wire.$1.lo $(( (W1 - W0) / $2 ))"
+	rec "wire.$1.requests $(div "$preq" "$2")"
+	rec "wire.$1.conns $(div "$pconn" "$2")"
+	[ -n "${3:-}" ] || rec "wire.$1.engine_requests $(div "$Q1 - $Q0" "$2")"
+}
+L0=$(logmark); U0=$(usage_sum); Q0=$(usage_req); W0=$(lo_bytes); TT0=$(now)
 for i in $(seq "$CHECKINS"); do
 	timeout 60 "$B/gwe" -f "$CONF" --once > /dev/null 2>&1 || die "gwe --once failed"
 done
 sleep 0.5
 W1=$(lo_bytes); U1=$(usage_sum); Q1=$(usage_req); TT1=$(now)
 read -r prx ptx preq pconn <<< "$(plat_bytes "$L0")"
-rec "wire.reuse.http $(( (prx + ptx) / CHECKINS ))"
-rec "wire.reuse.engine $(( (U1 - U0) / CHECKINS ))"
-rec "wire.reuse.lo $(( (W1 - W0) / CHECKINS ))"
-rec "wire.reuse.requests $(div "$preq" "$CHECKINS")"
-rec "wire.reuse.conns $(div "$pconn" "$CHECKINS")"
-rec "wire.reuse.engine_requests $(div "$Q1 - $Q0" "$CHECKINS")"
+rec_wire reuse "$CHECKINS"
 rec "wire.reuse.secs $(sub "$TT1" "$TT0")"
 sleep 1
 for p in netd=$NETD verifyd=$VFYD installd=$INSD; do
@@ -322,11 +279,9 @@ done
 # ---- 3: check-ins on netd's own timer (update_interval = 1), the connection kept ---------
 TIMER=${TIMER:-30}
 say "check-ins: $TIMER on netd's own timer (update_interval = 1)"
-stop_pid "$NETD"
+pid_stop "$NETD"
 sed 's/^update_interval = .*/update_interval = 1/' "$CONF" > "$T/gwe-timer.conf"
-"$B/gwe-netd" -F -f "$T/gwe-timer.conf" > >(stamp >> "$T/log/gwe-netd-timer.log") 2>&1 &
-NETD=$!
-PIDS="$PIDS $NETD"
+start_daemon gwe-netd "" "$T/gwe-timer.conf" gwe-netd-timer; NETD=$DPID
 ndone() { grep -c 'check-in done' "$T/log/gwe-netd-timer.log"; }
 waitdone() {	# N: wait for the N-th check-in of the timer netd
 	local i
@@ -334,34 +289,25 @@ waitdone() {	# N: wait for the N-th check-in of the timer netd
 	die "netd on a timer stopped checking in"
 }
 waitdone 5; sleep 0.3
-L0=$(log_next); U0=$(usage_sum); Q0=$(usage_req); W0=$(lo_bytes); C0=$(ndone)
+L0=$(logmark); U0=$(usage_sum); Q0=$(usage_req); W0=$(lo_bytes); C0=$(ndone)
 waitdone $((C0 + TIMER)); sleep 0.3
 W1=$(lo_bytes); U1=$(usage_sum); Q1=$(usage_req); C1=$(ndone)
 read -r prx ptx preq pconn <<< "$(plat_bytes "$L0")"
 N=$((C1 - C0))
-rec "wire.timer.http $(( (prx + ptx) / N ))"
-rec "wire.timer.engine $(( (U1 - U0) / N ))"
-rec "wire.timer.lo $(( (W1 - W0) / N ))"
-rec "wire.timer.requests $(div "$preq" "$N")"
-rec "wire.timer.conns $(div "$pconn" "$N")"
-rec "wire.timer.engine_requests $(div "$Q1 - $Q0" "$N")"
+rec_wire timer "$N"
 
 # ---- 3: a fresh connection per check-in (gwe-netd --once, the daemon stopped) ----------
 say "check-ins: $FRESH with a fresh connection each (gwe-netd --once)"
-stop_pid "$NETD"
+pid_stop "$NETD"
 "$B/gwe-netd" -f "$CONF" --once > /dev/null 2>&1 || die "gwe-netd --once failed"	# warm-up
-L0=$(log_next); U0=$(usage_sum); W0=$(lo_bytes)
+L0=$(logmark); U0=$(usage_sum); W0=$(lo_bytes)
 for i in $(seq "$FRESH"); do
 	timeout 60 "$B/gwe-netd" -f "$CONF" --once >> "$T/log/netd-once.log" 2>&1 || die "gwe-netd --once failed"
 done
 W1=$(lo_bytes); U1=$(usage_sum)
 read -r prx ptx preq pconn <<< "$(plat_bytes "$L0")"
-rec "wire.fresh.http $(( (prx + ptx) / FRESH ))"
-rec "wire.fresh.engine $(( (U1 - U0) / FRESH ))"
-rec "wire.fresh.lo $(( (W1 - W0) / FRESH ))"
-rec "wire.fresh.requests $(div "$preq" "$FRESH")"
-rec "wire.fresh.conns $(div "$pconn" "$FRESH")"
-for p in $VFYD $INSD; do stop_pid "$p"; done
+rec_wire fresh "$FRESH" fresh
+for p in $VFYD $INSD; do pid_stop "$p"; done
 
 # ---- 5: the verifier ------------------------------------------------------------------
 say "verifier: $VNAME ($(cat "$CACHE/$VNAME.gen")), $RUNS runs each after one warm-up"

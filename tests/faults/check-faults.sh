@@ -49,11 +49,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${GWE_BUILD:-${1:-$TOP/build}}
 case $B in /*) ;; *) B=$TOP/$B;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-PLAT=$TOP/tests/platform/gwe_platform.py
-NET_UID=${NET_UID:-61001}
-VFY_UID=${VFY_UID:-61002}
+GWE_TOP=$TOP GWE_BUILD=$B
 FAULT_SEED=${FAULT_SEED:-20261127}
 FAULT_KILLS=${FAULT_KILLS:-5}
 FAULT_PHASES=${FAULT_PHASES:-download verify extract script state status}
@@ -64,6 +60,9 @@ VENDOR=faultvendor
 MODEL=faultgw
 SN=FAULT-0001
 RANDOM=$FAULT_SEED
+. "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/engine.sh"
+P_TIMEOUT=60
 
 if [ "$(id -u)" != 0 ]; then
 	echo "check-faults: must run as root (the installer is root)" >&2
@@ -76,27 +75,21 @@ for p in gwe-installd gwe-verifyd gwe-netd; do
 	[ -x "$B/$p" ] || { echo "check-faults: $B/$p not built" >&2; exit 2; }
 done
 
-T=$(mktemp -d /tmp/gwe-faults.XXXXXX)
-chmod 755 "$T"
-declare -A DPID=()
-PLAT_PID=""
+tap_tmp faults
+declare -A DAEMON_PID=()
 STRACE_PID=""
+# The daemons are not our children (see start_d): killed here, not by tap_cleanup.
 cleanup() {
-	local p i
+	local p
 	[ -n "$STRACE_PID" ] && kill -9 "$STRACE_PID" 2>/dev/null
-	for p in "${DPID[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${DAEMON_PID[@]}"; do kill -9 "$p" 2>/dev/null; done
 	# anything of install.sh's (see orphans)
 	for p in $(orphans); do kill -9 "$p" 2>/dev/null; done
-	if [ -n "$PLAT_PID" ]; then
-		kill "$PLAT_PID" 2>/dev/null
-		for i in $(seq 20); do kill -0 "$PLAT_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$PLAT_PID" 2>/dev/null
-	fi
+	[ -z "${KEEP:-}" ] || echo "check-faults: kept $T"
+	tap_cleanup
 	wait 2>/dev/null
-	if [ -n "${KEEP:-}" ]; then echo "check-faults: kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 die() { echo "check-faults: $*" >&2; tail -5 "$T"/log/*.log >&2 2>/dev/null; exit 1; }
 now_ms() { date +%s%3N; }
@@ -111,33 +104,19 @@ orphans() {
 	done
 }
 
-mkdir -p "$T/keys" "$T/log" "$T/state" "$T/run" "$T/platform" "$T/src" "$T/marks" "$T/fifo" "$T/many/d"
+mkdir -p "$T/log" "$T/state" "$T/run" "$T/src" "$T/marks" "$T/fifo" "$T/many/d"
 echo "# check-faults: FAULT_SEED=$FAULT_SEED FAULT_KILLS=$FAULT_KILLS phases: $FAULT_PHASES"
 echo "# tmp: $T"
 
 # ---- the platform ------------------------------------------------------------------------------
-cat > "$T/platform.json" <<EOT
-{"products": [{"vendor": "$VENDOR", "model": "$MODEL", "token": "fault-token", "devices": ["$SN"]}]}
-EOT
-$PY "$PLAT" --state-dir "$T/platform" --ready-file "$T/platform/ready.json" \
-	--config "$T/platform.json" > "$T/log/platform.log" 2>&1 &
-PLAT_PID=$!
-for _ in $(seq 100); do [ -s "$T/platform/ready.json" ] && break; sleep 0.1; done
-[ -s "$T/platform/ready.json" ] || die "the platform did not start"
-jget() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
-URL=$(jget "$T/platform/ready.json" url)
-CA=$(jget "$T/platform/ready.json" ca)
-ADMIN=$(jget "$T/platform/ready.json" admin_url)
-P() { timeout 60 $PY "$PLAT" ctl --admin "$ADMIN" "$@"; }
+plat_config "$VENDOR" "$MODEL" fault-token "$SN"
+PLAT_OUT=$T/log/platform.log plat_up --config "$T/platform.json" || die "the platform did not start"
 # fetch_status values, one per line (newlines inside a value escaped by json)
-status_values() {
-	curl -s "$ADMIN/history?sn=$SN&alias=fetch_status" |
-		$PY -c 'import json,sys; [print(json.dumps(w["value"])) for w in json.load(sys.stdin)["writes"]]' 2>/dev/null
-}
+status_values() { alias_values "$SN" fetch_status json; }
 nstatus() { status_values | grep -cF -e "$NAME" -e "faultapp $APP "; }
 
 # ---- key, apps ------------------------------------------------------------------------------------
-minisign -G -W -p "$T/keys/fault.pub" -s "$T/fault.key" > /dev/null || die "minisign -G"
+keys_new fault || die "minisign -G"
 # Many small entries, random enough to stay under max_ratio: verify and extract take a while.
 $PY - "$T/many/d" "$MANY" "$FAULT_SEED" <<'EOT' || die "payload"
 import os, random, sys
@@ -157,59 +136,31 @@ head -c $((2 * 1024 * 1024)) /dev/urandom > "$T/src/blob2.bin"
 # writes marks/APP.start, (script) waits on fifo/APP, writes marks/APP.done
 # with its exit code, prints its last line, exits CODE.
 mkapp() {
-	local app=$1 kind=$2 code=$3 d=$T/src/$1 files=install.sh f
-	mkdir -p "$d"
-	{
-		echo '#!/bin/sh'
-		echo "echo started > $T/marks/$app.start"
-		[ "$FAULT_BG" = 1 ] && echo 'sleep 120 > /dev/null 2>&1 &'
-		[ "$kind" = script ] && echo "read go < $T/fifo/$app"
-		echo "echo $code > $T/marks/$app.done.tmp && mv $T/marks/$app.done.tmp $T/marks/$app.done"
-		echo "echo \"faultapp $app finished code=$code\""
-		echo "exit $code"
-	} > "$d/install.sh"
-	chmod 755 "$d/install.sh"
+	local app=$1 kind=$2 code=$3 d=$T/src/$1 m=$T/marks/$1 sh
+	sh="#!/bin/sh
+echo started > $m.start"
+	[ "$FAULT_BG" = 1 ] && sh="$sh
+sleep 120 > /dev/null 2>&1 &"
+	[ "$kind" = script ] && sh="$sh
+read go < $T/fifo/$app"
+	app_script "$d" "$sh
+echo $code > $m.done.tmp && mv $m.done.tmp $m.done
+echo \"faultapp $app finished code=$code\"
+exit $code" || return 1
+	set -- install.sh
 	case $kind in
-	download) cp "$T/src/blob.bin" "$d/"; files="install.sh blob.bin";;
-	verify) cp "$T/src/blob2.bin" "$d/"; files="install.sh blob2.bin";;
+	download) cp "$T/src/blob.bin" "$d/"; set -- install.sh blob.bin;;
+	verify) cp "$T/src/blob2.bin" "$d/"; set -- install.sh blob2.bin;;
+	extract) set -- install.sh -C "$T/many" d;;
 	esac
-	if [ "$kind" = extract ]; then
-		tar -czf "$T/src/$app.v1.0.0.tar.gz" -C "$d" install.sh -C "$T/many" d || return 1
-	else
-		# shellcheck disable=SC2086
-		tar -C "$d" -czf "$T/src/$app.v1.0.0.tar.gz" $files || return 1
-	fi
+	app_build "$T/src/$app.v1.0.0.tar.gz" "$d" "$@" || return 1
 	[ "$kind" = script ] && { mkfifo "$T/fifo/$app" || return 1; }
-	minisign -S -s "$T/fault.key" -m "$T/src/$app.v1.0.0.tar.gz" > /dev/null || return 1
-	for f in "$app.v1.0.0.tar.gz" "$app.v1.0.0.tar.gz.minisig"; do
-		P add-content "$VENDOR" "$MODEL" "$f" "$T/src/$f" > /dev/null || return 1
-	done
+	app_publish "$T/src/$app.v1.0.0.tar.gz"
 }
 
 # ---- the daemons -------------------------------------------------------------------------------------
-cat > "$T/gwe.conf" <<EOT
-[device]
-vendor = $VENDOR
-model = $MODEL
-uuid = $SN
-[engine]
-host = $URL
-ca_file = $CA
-update_interval = 2
-act_retry_interval = 1
-long_poll = true
-[security]
-keys_dir = $T/keys
-net_user = $NET_UID
-verify_user = $VFY_UID
-[limits]
-install_timeout = 60
-[paths]
-state_dir = $T/state
-run_dir = $T/run
-EOT
+engine_conf "$T/gwe.conf" "$T" "$SN" "limits install_timeout = 60"
 ST=$T/state
-alive() { local s; [ -n "${1:-}" ] && s=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [ "$s" != Z ]; }
 # Started in a subshell that exits at once: not our child (no job messages, init reaps it).
 # gwe-installd runs under a child subreaper that reaps at once, as a real init
 # does: what install.sh leaves when the installer dies is reparented there and
@@ -229,9 +180,9 @@ while True:
         break'
 start_d() {
 	if [ "$1" = installd ]; then
-		DPID[$1]=$( ($PY -c "$REAPER" "$B/gwe-$1" -F -f "$T/gwe.conf" 2>> "$T/log/gwe-$1.log" < /dev/null &) )
+		DAEMON_PID[$1]=$( ($PY -c "$REAPER" "$B/gwe-$1" -F -f "$T/gwe.conf" 2>> "$T/log/gwe-$1.log" < /dev/null &) )
 	else
-		DPID[$1]=$( ("$B/gwe-$1" -F -f "$T/gwe.conf" >> "$T/log/gwe-$1.log" 2>&1 < /dev/null & echo $!) )
+		DAEMON_PID[$1]=$( ("$B/gwe-$1" -F -f "$T/gwe.conf" >> "$T/log/gwe-$1.log" 2>&1 < /dev/null & echo $!) )
 	fi
 	RESTARTS=$((RESTARTS + 1))
 }
@@ -240,39 +191,34 @@ RESTARTS=0
 keep_up() {
 	local d
 	for d in installd verifyd netd; do
-		alive "${DPID[$d]:-}" && continue
-		[ $d = verifyd ] && ! alive "${DPID[installd]:-}" && continue
+		pid_alive "${DAEMON_PID[$d]:-}" && continue
+		[ $d = verifyd ] && ! pid_alive "${DAEMON_PID[installd]:-}" && continue
 		[ $d = verifyd ] && ! grep -q "started socket" <(tail -n 50 "$T/log/gwe-installd.log") && continue
 		start_d $d
 		[ $d = installd ] && sleep 0.1
 	done
 }
-dead() { ! alive "$1"; }
+dead() { ! pid_alive "$1"; }
 kill_d() {	# kill_d NAME: SIGKILL, and wait until it is gone
-	kill -9 "${DPID[$1]}" 2>/dev/null
+	kill -9 "${DAEMON_PID[$1]}" 2>/dev/null
 	# A tracee held by strace dies once strace lets it go: end strace now.
 	[ -n "$STRACE_PID" ] && kill -9 "$STRACE_PID" 2>/dev/null
-	wait_for 50 dead "${DPID[$1]}"
+	wait_for 5 dead "${DAEMON_PID[$1]}"
 }
 memfds() {	# memfd links held by gwe processes, "name count" per line
 	local d p
 	for d in installd verifyd netd; do
-		p=${DPID[$d]:-}
+		p=${DAEMON_PID[$d]:-}
 		echo "$d $(ls -l /proc/"$p"/fd 2>/dev/null | grep -c '/memfd:')"
 	done
 }
-wait_for() {	# wait_for TENTHS cmd...
-	local n=$1; shift
-	while [ "$n" -gt 0 ]; do "$@" 2>/dev/null && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
 start_d installd
-wait_for 50 test -S "$T/run/installd.sock" || die "installd did not start"
+wait_for 5 test -S "$T/run/installd.sock" || die "installd did not start"
 start_d verifyd
-wait_for 50 test -S "$T/run/verifyd.sock" || die "verifyd did not start"
+wait_for 5 test -S "$T/run/verifyd.sock" || die "verifyd did not start"
 start_d netd
 RESTARTS=0
-wait_for 100 grep -q 'activated\|check-in' "$T/log/gwe-netd.log" || die "netd did not check in"
+wait_for 10 grep -q 'activated\|check-in' "$T/log/gwe-netd.log" || die "netd did not check in"
 sleep 1
 IDLE_MEMFD=$(memfds)
 
@@ -295,8 +241,8 @@ trig_script() { [ -e "$T/marks/$APP.start" ]; }
 # held DAEMON NR: stopped by strace in syscall NR
 held() {
 	local s c
-	s=$(cut -d' ' -f3 "/proc/${DPID[$1]}/stat" 2>/dev/null) || return 1
-	c=$(cut -d' ' -f1 "/proc/${DPID[$1]}/syscall" 2>/dev/null) || return 1
+	s=$(cut -d' ' -f3 "/proc/${DAEMON_PID[$1]}/stat" 2>/dev/null) || return 1
+	c=$(cut -d' ' -f1 "/proc/${DAEMON_PID[$1]}/syscall" 2>/dev/null) || return 1
 	[ "$s" = t ] && [ "$c" = "$2" ]
 }
 trig_state() { held installd 82; }	# x86_64 rename, held by strace
@@ -313,9 +259,9 @@ hit_status() { [ "$(lcount netd 'fetch_status written')" = "$WRITTEN0" ]; }
 # hold DAEMON SYSCALL K: strace holds the K-th SYSCALL of the daemon for 3 s
 hold() {
 	STRACE_PID=$( (strace -qq -o "$T/log/strace.$APP" -e trace="$2" \
-		-e inject="$2":delay_enter=3s:when="$3" -p "${DPID[$1]}" > /dev/null 2>> "$T/log/strace.err" &
+		-e inject="$2":delay_enter=3s:when="$3" -p "${DAEMON_PID[$1]}" > /dev/null 2>> "$T/log/strace.err" &
 		echo $!) )
-	wait_for 50 grep -q "^TracerPid:[[:space:]]*$STRACE_PID\$" "/proc/${DPID[$1]}/status" ||
+	wait_for 5 grep -q "^TracerPid:[[:space:]]*$STRACE_PID\$" "/proc/${DAEMON_PID[$1]}/status" ||
 		violation "setup: strace did not attach to gwe-$1"
 }
 victim() { case $1 in download|status) echo netd;; verify) echo verifyd;; *) echo installd;; esac; }
@@ -336,7 +282,9 @@ round() {
 	download) ARG=$((65536 + RANDOM % 8 * 65536))
 		P misbehave slow "path=id=${NAME//./\\.}\$" count=1 rate=262144 > /dev/null;;
 	extract) ARG=$((20 + RANDOM % 6 * 400));;
-	state)	ARG=$(echo "1 3 4 4 5 5" | cut -d' ' -f$((RANDOM % 6 + 1)))
+	state)	# drawn here, not in a subshell (bash reseeds $RANDOM there): FAULT_SEED repeats it
+		local renames=(1 3 4 4 5 5)
+		ARG=${renames[RANDOM % 6]}
 		hold installd rename "$ARG";;
 	verify) ARG=$((RANDOM % 20 + 1))
 		hold verifyd pread64 "$ARG";;
@@ -344,7 +292,7 @@ round() {
 		WRITTEN0=$(lcount netd 'fetch_status written');;
 	esac
 	dbg "order"
-	P set-alias "$SN" engine_fetch "{\"install\": [{\"name\": \"$NAME\"}]}" > /dev/null
+	order "$SN" "$NAME"
 	t0=$(now_ms)
 	while [ $(($(now_ms) - t0)) -lt 30000 ]; do
 		if "trig_$ph"; then
@@ -354,10 +302,10 @@ round() {
 		fi
 		sleep 0.02
 	done
-	[ -n "$STRACE_PID" ] && { kill -9 "$STRACE_PID" 2>/dev/null; wait_for 30 dead "$STRACE_PID"; STRACE_PID=""; }
+	[ -n "$STRACE_PID" ] && { kill -9 "$STRACE_PID" 2>/dev/null; wait_for 3 dead "$STRACE_PID"; STRACE_PID=""; }
 	[ "$ph" = status ] && P clear > /dev/null
 	[ "$ph" = download ] && P clear > /dev/null
-	if alive "${DPID[$d]}"; then
+	if pid_alive "${DAEMON_PID[$d]}"; then
 		echo "# round $ph $i: the phase was not reached; no kill"
 	fi
 	dbg "killed"
@@ -367,13 +315,13 @@ round() {
 		rel=$((RANDOM % 2))
 		if [ "$rel" = 0 ]; then	# and install.sh runs to its end with no installer
 			exec 7<> "$T/fifo/$APP"; echo go >&7; exec 7>&-
-			wait_for 100 test -e "$T/marks/$APP.done"
+			wait_for 10 test -e "$T/marks/$APP.done"
 			sleep 0.3
 		fi
 	fi
 	keep_up
 	if [ "$ph" = script ] && [ "$rel" = 1 ]; then
-		wait_for 50 grep -q "install interrupted app=$APP" "$T/log/gwe-installd.log"
+		wait_for 5 grep -q "install interrupted app=$APP" "$T/log/gwe-installd.log"
 		exec 7<> "$T/fifo/$APP"; echo go >&7; exec 7>&-
 	fi
 	# let the order finish: a fetch_status for it, nothing queued or journaled

@@ -19,8 +19,9 @@
 #     freed.
 #
 # Needs root (daemons drop to NET_UID/VFY_UID; tmpfs mounts).  127.0.0.1
-# only.  TAP-ish output, figures as "# " lines, one closing
-# "N passed, N failed" line; exit 1 on any failure.  Budget: < 5 min.
+# only.  TAP (tests/lib/tap.sh), figures as "# " lines, an
+# "N passed, N failed" line (.ci/run sums it) before the closing plan;
+# exit 1 on any failure.  Budget: < 5 min.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 : "${GWE_TOP:=$TOP}"
@@ -38,154 +39,91 @@ done
 command -v minisign > /dev/null || { echo "not ok 1 - needs minisign"; echo "0 passed, 1 failed"; exit 1; }
 
 START=$SECONDS
-PASS=0; FAIL=0
 CASES=0; CASES_OK=0
-ok()     { TAP_N=$((TAP_N + 1)); PASS=$((PASS + 1)); echo "ok $TAP_N - $*"; }
-not_ok() { TAP_N=$((TAP_N + 1)); FAIL=$((FAIL + 1)); echo "not ok $TAP_N - $*"; }
-check()  { what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-
-T=$(mktemp -d /tmp/gwe-hostile.XXXXXX)
-chmod 755 "$T"
-PIDS=""
+tap_tmp hostile
 MOUNTS=""
-# ours PID: still a child of this shell (never signal a reused pid)
-ours() { [ "$(awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = "$$" ]; }
-running() { ours "$1" && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-# stop_pid PID: end one process we started, reap it, forget it
-stop_pid() {
-	local i
-	running "$1" && kill "$1" 2>/dev/null
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do running "$1" || break; sleep 0.1; done
-	running "$1" && kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	PIDS=$(printf '%s\n' $PIDS | grep -vx "$1" | tr '\n' ' ')
-}
 cleanup() {
-	local p m
-	for p in $PIDS; do running "$p" && kill "$p" 2>/dev/null; done
-	for p in $PIDS; do stop_pid "$p"; done
+	local m
 	for m in $MOUNTS; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-	[ -n "${KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"
+	[ -z "${KEEP:-}" ] || echo "# kept $T"
+	tap_cleanup
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # Our own copies: a rebuild of $GWE_BUILD while we run must not change them.
-mkdir -p "$T/bin"
+mkdir -p "$T/bin/tests"
 for p in gwe-netd gwe-verifyd gwe-installd gwe tests/netd_fake_verifyd tests/netd_ctl; do
-	cp "$GWE_BUILD/$p" "$T/bin/" || { echo "not ok 1 - copy $p"; echo "0 passed, 1 failed"; exit 1; }
+	cp "$GWE_BUILD/$p" "$T/bin/$p" || { echo "not ok 1 - copy $p"; echo "0 passed, 1 failed"; exit 1; }
 done
-B=$T/bin
-NETD="$B/gwe-netd"
-GWE="$B/gwe"
-PLAT="$TOP/tests/platform/gwe_platform.py"
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-jget() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+GWE_BUILD=$T/bin
+. "$TOP/tests/lib/engine.sh"
+GWE="$GWE_BUILD/gwe"
 
-# ---- platforms ----------------------------------------------------------------
-# plat_start DIR [PORT] [options]: a platform; sets PPID_<basename DIR>.
-plat_start() {
-	local dir=$1 port=${2:-0}; shift 2
-	rm -f "$dir/ready.json"
-	mkdir -p "$dir"
-	$PY "$PLAT" --state-dir "$dir" --ready-file "$dir/ready.json" --port "$port" "$@" \
-		>> "$dir.out" 2>&1 &
-	eval "PLATPID_$(basename "$dir")=$!"
-	PIDS="$PIDS $!"
-	wait_for 30 test -s "$dir/ready.json"
-}
-plat_start "$T/platform" 0 || { echo "not ok 1 - platform starts"; cat "$T/platform.out"; echo "0 passed, 1 failed"; exit 1; }
-PORT=$(jget "$T/platform/ready.json" port)
-CA=$(jget "$T/platform/ready.json" ca)
-ADMIN=$(jget "$T/platform/ready.json" admin_url)
-URL="https://127.0.0.1:$PORT"
-P() { $PY "$PLAT" ctl --admin "$ADMIN" "$@"; }
+# ---- the platform -------------------------------------------------------------
+plat_up || { echo "not ok 1 - platform starts"; cat "$T/platform.out"; echo "0 passed, 1 failed"; exit 1; }
 # admin CMD JSON: the admin API without a Python start-up (the 300-check-in loop)
 admin() { curl -s -m 10 -X POST -H 'Content-Type: application/json' -d "$2" "$ADMIN/$1" > /dev/null; }
-devcik() { printf '%s' "$1" | sha1sum | cut -c1-40; }
-regdev() { P register acme gw1 "$1" cik="$(devcik "$1")" > /dev/null; }
-alias_value() { P get-alias "$1" "$2"; }
-nwrites() { P history "$1" "$2" | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["writes"]))'; }
 
 # ---- keys and signed apps -------------------------------------------------------
-mkdir -p "$T/keys" "$T/work" "$T/installed"
+keys_new test
+mkdir -p "$T/installed"
 chmod 755 "$T/installed"
-minisign -G -W -p "$T/keys/test.pub" -s "$T/work/test.key" > /dev/null
 # app ID: a signed tarball whose install.sh appends its name to $T/installed/log
 app() {
 	local s=$T/work/src-$1
-	mkdir -p "$s"
-	printf '#!/bin/sh\necho %s >> %s/installed/log\n' "$1" "$T" > "$s/install.sh"
-	chmod +x "$s/install.sh"
+	app_script "$s" "#!/bin/sh
+echo $1 >> $T/installed/log"
 	head -c 200000 /dev/urandom > "$s/payload.bin"	# big enough to trickle and cut
-	tar -C "$s" -czf "$T/work/$1" install.sh payload.bin
-	minisign -S -s "$T/work/test.key" -m "$T/work/$1" > /dev/null
-	P add-content acme gw1 "$1" "$T/work/$1" > /dev/null
-	P add-content acme gw1 "$1.minisig" "$T/work/$1.minisig" > /dev/null
+	app_build "$T/work/$1" "$s" install.sh payload.bin
+	app_publish "$T/work/$1"
 }
 installed() { grep -qx "$1" "$T/installed/log" 2>/dev/null; }
 ninstalled() { [ -f "$T/installed/log" ] && wc -l < "$T/installed/log" || echo 0; }
 
 # ---- devices ------------------------------------------------------------------
-# mkdev NAME SN CIK [ca_file]: a config in $T/NAME
-mkdev() {
-	local d=$T/$1 ca=${4-$CA}
-	mkdir -p "$d/run" "$d/state"
-	cat > "$d/gwe.conf" <<EOC
-[device]
-vendor = acme
-model = gw1
-uuid = $2
-cik = $3
-[engine]
-host = ${HOST:-$URL}
-${ca:+ca_file = $ca}
-update_interval = 3600
-act_retry_interval = 3600
-[security]
-keys_dir = $T/keys
-net_user = $NET_UID
-verify_user = $VFY_UID
-[limits]
-max_tarball_bytes = 2000000
-[paths]
-state_dir = $d/state
-run_dir = $d/run
-EOC
+# hdev NAME SN CIK [OVERRIDE...]: mkdev's device with keys in $T/keys and
+# no timers of its own (every check-in here is asked for)
+hdev() {
+	local n=$1 sn=$2 cik=$3
+	shift 3
+	mkdir -p "$T/$n/state"
+	mkdev "$n" "$sn" "$cik" "engine update_interval = 3600" "engine act_retry_interval = 3600" \
+		"security keys_dir = $KEYS" "$@"
 }
-# netd_start NAME: gwe-netd -F in the background; NPID_NAME
+# netd_start NAME: start NAME's gwe-netd (PID_NAME) and wait for its control socket
 netd_start() {
-	GWE_NETD_LOW_SPEED_TIME=2 "$NETD" -F -f "$T/$1/gwe.conf" >> "$T/$1/log" 2>&1 &
-	eval "NPID_$1=$!"
-	PIDS="$PIDS $!"
+	GWE_NETD_LOW_SPEED_TIME=2 start "$1"
 	wait_for 10 test -S "$T/$1/run/netd.sock"
-}
-# e2e_start NAME: gwe-installd and gwe-verifyd on NAME's config
-e2e_start() {
-	"$B/gwe-installd" -F -f "$T/$1/gwe.conf" > "$T/$1/installd.log" 2>&1 &
-	PIDS="$PIDS $!"
-	wait_for 10 test -S "$T/$1/run/installd.sock" || return 1
-	"$B/gwe-verifyd" -F -f "$T/$1/gwe.conf" > "$T/$1/verifyd.log" 2>&1 &
-	PIDS="$PIDS $!"
-	wait_for 15 test -S "$T/$1/run/verifyd.sock"
 }
 # ctl_once NAME: one check-in through the control socket (gwe --once); rc
 ctl_once() { timeout 150 "$GWE" -f "$T/$1/gwe.conf" --once >> "$T/$1/once.out" 2>&1; }
 loglines() { wc -l < "$T/$1/log"; }
 logsince() { tail -n +"$(($2 + 1))" "$T/$1/log"; }
-alive() { eval "p=\$NPID_$1"; kill -0 "$p" 2>/dev/null; }
+queue_empty() { test -z "$(ls "$T/$1/state/netd/queue")"; }
+# verdict WHY OK-TEXT NOT-OK-TEXT OUT LINES: a case passes when WHY is empty;
+# else OUT's last LINES are shown
+verdict() {
+	if [ -z "$1" ]; then
+		CASES_OK=$((CASES_OK + 1))
+		ok "$2"
+	else
+		not_ok "$3$1"
+		printf '%s\n' "$4" | tail -"$5" | sed 's/^/#   /'
+	fi
+}
+# first RE TEXT: TEXT's first match of RE
+first() { printf '%s\n' "$2" | grep -Eo "$1" | head -1; }
 
 # ---- the engine: netd + real verifier + installer ----------------------------------
 regdev SN-E
-mkdev e SN-E "$(devcik SN-E)"
-e2e_start e || { not_ok "verifier and installer start"; cat "$T/e/installd.log" "$T/e/verifyd.log"; }
+hdev e SN-E "$(devcik SN-E)"
+e2e_daemons e || { not_ok "verifier and installer start"; cat "$T/e/installd.log" "$T/e/verifyd.log"; }
 netd_start e || not_ok "gwe-netd starts"
 ctl_once e; rc=$?
 check "first check-in through the control socket (rc $rc)" test "$rc" = 0
-EPID=$NPID_e
+EPID=$PID_e
 app good.v1.0.tar.gz
-P set-alias SN-E engine_fetch '{"install":[{"name":"good.v1.0.tar.gz"}]}' > /dev/null
+order SN-E good.v1.0.tar.gz
 ctl_once e
 check "a normal install goes through the whole engine" installed good.v1.0.tar.gz
 
@@ -204,7 +142,7 @@ hostile() {
 	P clear > /dev/null
 	out=$(logsince e "$m")
 	printf '%s\n' "$out" | grep -Eq "$re" || why="$why; no log line matching /$re/"
-	alive e && [ "$NPID_e" = "$EPID" ] || why="$why; gwe-netd pid $EPID gone"
+	pid_alive "$EPID" && [ "$PID_e" = "$EPID" ] || why="$why; gwe-netd pid $EPID gone"
 	if [ -n "$id" ]; then
 		case $want in
 		no) installed "$id" && why="$why; $id installed" ;;
@@ -217,15 +155,8 @@ hostile() {
 		installed "$id" || why="$why; $id not installed after recovery"
 	fi
 	[ "$(grep -c . "$T/installed/log")" -le $((n0 + 1)) ] || why="$why; more than one install"
-	if [ -z "$why" ]; then
-		CASES_OK=$((CASES_OK + 1))
-		ok "$name (rc $rc, $((SECONDS - t0)) s): $(printf '%s\n' "$out" | grep -Eo "$re" | head -1)"
-	else
-		not_ok "$name (rc $rc)${why}"
-		printf '%s\n' "$out" | tail -15 | sed 's/^/#   /'
-	fi
+	verdict "$why" "$name (rc $rc, $((SECONDS - t0)) s): $(first "$re" "$out")" "$name (rc $rc)" "$out" 15
 }
-order() { P set-alias SN-E engine_fetch "{\"install\":[{\"name\":\"$1\"}]}"; }
 mis() { P misbehave "$@"; }
 READ='path=alias\?'
 HTTPURL="http://127.0.0.1:$PORT"
@@ -267,21 +198,16 @@ fsw() {
 	wait_for 30 sh -c "tail -n +$((m + 1)) '$T/e/log' | grep -Eq '$re'" || why="$why; no log line matching /$re/"
 	P clear > /dev/null
 	out=$(logsince e "$m")
-	alive e && [ "$NPID_e" = "$EPID" ] || why="$why; gwe-netd pid $EPID gone"
+	pid_alive "$EPID" && [ "$PID_e" = "$EPID" ] || why="$why; gwe-netd pid $EPID gone"
 	ctl_once e; rc2=$?
 	[ "$rc2" = 0 ] || why="$why; the next normal check-in failed (rc $rc2)"
-	wait_for 30 sh -c "test -z \"\$(ls '$T/e/state/netd/queue')\"" || why="$why; queue not emptied"
+	wait_for 30 queue_empty e || why="$why; queue not emptied"
 	case "$(alias_value SN-E fetch_status)" in
 	*"not JSON"*) ;;
 	*) why="$why; the queued result did not reach fetch_status" ;;
 	esac
-	if [ -z "$why" ]; then
-		CASES_OK=$((CASES_OK + 1))
-		ok "$name (rc $rc, $((SECONDS - t0)) s), delivered after recovery: $(printf '%s\n' "$out" | grep -Eo "$re" | head -1)"
-	else
-		not_ok "$name (rc $rc)${why}"
-		printf '%s\n' "$out" | tail -15 | sed 's/^/#   /'
-	fi
+	verdict "$why" "$name (rc $rc, $((SECONDS - t0)) s), delivered after recovery: $(first "$re" "$out")" \
+		"$name (rc $rc)" "$out" 15
 	P set-alias SN-E fetch_status '' > /dev/null
 	sleep 1.1	# the next order is a new write of engine_fetch
 }
@@ -310,7 +236,7 @@ dl() {
 	local id="dl.v1.$dl_n.tar.gz" spoil
 	app "$id"
 	spoil=${4//ID/$id}
-	hostile "download: $1" "$2" "$id" "$3" "order $id; $spoil"
+	hostile "download: $1" "$2" "$id" "$3" "order SN-E $id; $spoil"
 }
 DLP="path=id=ID\$"
 dl "slow (rate 100 B/s)"    'too slow|Timeout|timed out'         no  "mis slow '$DLP' rate=100 count=-1"
@@ -327,8 +253,8 @@ dl "drop"                   'reason="[^"]+"'                     no  "mis drop '
 app tampered.v1.0.tar.gz
 sz=$(stat -c %s "$T/work/tampered.v1.0.tar.gz")
 printf '\xff' | dd of="$T/work/tampered.v1.0.tar.gz" bs=1 seek=$((sz / 2)) conv=notrunc status=none
-P add-content acme gw1 tampered.v1.0.tar.gz "$T/work/tampered.v1.0.tar.gz" > /dev/null
-hostile "download: bytes changed after signing" 'result name=tampered\.v1\.0\.tar\.gz job=[0-9]+ status=[1-9][0-9]* exit=-?[0-9]+' tampered.v1.0.tar.gz no "order tampered.v1.0.tar.gz"
+publish tampered.v1.0.tar.gz "$T/work/tampered.v1.0.tar.gz"
+hostile "download: bytes changed after signing" 'result name=tampered\.v1\.0\.tar\.gz job=[0-9]+ status=[1-9][0-9]* exit=-?[0-9]+' tampered.v1.0.tar.gz no "order SN-E tampered.v1.0.tar.gz"
 
 echo "# elapsed $((SECONDS - START)) s"
 echo "# ---- activation (gwe-netd alone)"
@@ -340,10 +266,10 @@ act() {
 	local d="a$act_n" sn="SN-ACT-$act_n" m rc rc2 why="" out p t0=$SECONDS
 	CASES=$((CASES + 1))
 	P register acme gw1 "$sn" enabled=false > /dev/null
-	mkdev "$d" "$sn" ""
+	hdev "$d" "$sn" ""
 	netd_start "$d"
 	wait_for 10 grep -q 'activation refused' "$T/$d/log"
-	eval "p=\$NPID_$d"
+	eval "p=\$PID_$d"
 	P enable sn="$sn" > /dev/null
 	m=$(loglines "$d")
 	eval "$3" > /dev/null
@@ -352,18 +278,13 @@ act() {
 	out=$(logsince "$d" "$m")
 	printf '%s\n' "$out" | grep -Eq "$2" || why="$why; no log line matching /$2/"
 	[ "$rc" != 0 ] || why="$why; check-in reported success"
-	kill -0 "$p" 2>/dev/null || why="$why; gwe-netd pid $p gone"
+	pid_alive "$p" || why="$why; gwe-netd pid $p gone"
 	P enable sn="$sn" > /dev/null	# a spoiled answer may have used up the activation
 	ctl_once "$d"; rc2=$?
 	[ "$rc2" = 0 ] && [ -s "$T/$d/state/netd/cik" ] || why="$why; the next activation failed (rc $rc2)"
-	if [ -z "$why" ]; then
-		CASES_OK=$((CASES_OK + 1))
-		ok "activation: $1 (rc $rc, $((SECONDS - t0)) s): $(printf '%s\n' "$out" | grep -Eo "$2" | head -1)"
-	else
-		not_ok "activation: $1 (rc $rc)${why}"
-		printf '%s\n' "$out" | tail -12 | sed 's/^/#   /'
-	fi
-	stop_pid "$p"
+	verdict "$why" "activation: $1 (rc $rc, $((SECONDS - t0)) s): $(first "$2" "$out")" \
+		"activation: $1 (rc $rc)" "$out" 12
+	pid_stop "$p"
 }
 ACT='path=^/provision/activate'
 act "status 503"          'status=503'                         "mis status '$ACT' code=503"
@@ -394,11 +315,12 @@ mkcert() {
 		-set_serial $RANDOM -days 2 -extfile "$W/tls/server.ext" -out "$W/tls/server.pem" 2> /dev/null
 }
 mkcert "subjectAltName=DNS:gwe-wrong.test" gwe-wrong.test
-plat_start "$W" 0 --hostname gwe-wrong.test || not_ok "second platform starts"
+plat_start "$W" --hostname gwe-wrong.test || not_ok "second platform starts"
+WPID=$PLAT_PID
 WPORT=$(jget "$W/ready.json" port)
 WADMIN=$(jget "$W/ready.json" admin_url)
 $PY "$PLAT" ctl --admin "$WADMIN" register acme gw1 SN-W cik="$(devcik SN-W)" > /dev/null
-HOST="https://127.0.0.1:$WPORT" mkdev w SN-W "$(devcik SN-W)"
+hdev w SN-W "$(devcik SN-W)" "engine host = https://127.0.0.1:$WPORT"
 netd_start w
 CASES=$((CASES + 1))
 m=$(loglines w)
@@ -407,40 +329,40 @@ out=$(logsince w "$m")
 why=""
 [ "$rc" != 0 ] || why="$why; check-in succeeded"
 printf '%s\n' "$out" | grep -Eqi "does not match|no alternative certificate subject name|SSL: certificate subject name" || why="$why; no name-mismatch reason logged"
-n=$(curl -s "$WADMIN/log?since=0" | $PY -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin)["entries"] if e.get("path","").startswith("/onep")))')
+n=$(ADMIN=$WADMIN logcount 0 '^/onep')
 [ "$n" = 0 ] || why="$why; $n requests reached the wrong host"
 # recovery: the same platform, port and CA, now with a certificate for 127.0.0.1
-eval "wp=\$PLATPID_wrongplat"; stop_pid "$wp"
+pid_stop "$WPID"
 mkcert "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:gwe-wrong.test" 127.0.0.1
-plat_start "$W" "$WPORT" --hostname gwe-wrong.test || why="$why; platform restart failed"
+plat_start "$W" --port "$WPORT" --hostname gwe-wrong.test || why="$why; platform restart failed"
 $PY "$PLAT" ctl --admin "$(jget "$W/ready.json" admin_url)" register acme gw1 SN-W cik="$(devcik SN-W)" > /dev/null
-alive w || why="$why; gwe-netd died"
+pid_alive "$PID_w" || why="$why; gwe-netd died"
 ctl_once w; rc2=$?
 [ "$rc2" = 0 ] || why="$why; check-in after the certificate was fixed failed (rc $rc2)"
-if [ -z "$why" ]; then CASES_OK=$((CASES_OK + 1)); ok "certificate for the wrong host refused: $(printf '%s\n' "$out" | grep -Eo 'reason="[^"]*"' | head -1)"
-else not_ok "certificate for the wrong host refused$why"; printf '%s\n' "$out" | tail -8 | sed 's/^/#   /'; fi
+verdict "$why" "certificate for the wrong host refused: $(first 'reason="[^"]*"' "$out")" \
+	"certificate for the wrong host refused" "$out" 8
 
 # No ca_file: the system CAs must refuse the platform's own CA.
 regdev SN-N
-mkdev noca SN-N "$(devcik SN-N)" ""
+hdev noca SN-N "$(devcik SN-N)" "engine ca_file"
 netd_start noca
 CASES=$((CASES + 1))
 m=$(loglines noca)
-pm=$(curl -s "$ADMIN/log?since=0" | $PY -c 'import json,sys; print(json.load(sys.stdin)["next"])')
+pm=$(logmark)
 ctl_once noca; rc=$?
 out=$(logsince noca "$m")
 why=""
 [ "$rc" != 0 ] || why="$why; check-in succeeded"
 printf '%s\n' "$out" | grep -Eqi 'certificate|issuer|SSL' || why="$why; no certificate reason logged"
-n=$(curl -s "$ADMIN/log?since=$pm" | $PY -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin)["entries"] if e.get("sn")=="SN-N"))')
+n=$(logcount "$pm" '' SN-N)
 [ "$n" = 0 ] || why="$why; $n requests reached the platform"
-alive noca || why="$why; gwe-netd died"
+pid_alive "$PID_noca" || why="$why; gwe-netd died"
 ctl_once e; rc2=$?
 [ "$rc2" = 0 ] || why="$why; the engine's next check-in failed"
-if [ -z "$why" ]; then CASES_OK=$((CASES_OK + 1)); ok "no ca_file: system CAs refuse the platform: $(printf '%s\n' "$out" | grep -Eo 'reason="[^"]*"' | head -1)"
-else not_ok "no ca_file: system CAs refuse the platform$why"; printf '%s\n' "$out" | tail -8 | sed 's/^/#   /'; fi
+verdict "$why" "no ca_file: system CAs refuse the platform: $(first 'reason="[^"]*"' "$out")" \
+	"no ca_file: system CAs refuse the platform" "$out" 8
 
-check "gwe-netd of the engine still pid $EPID" test "$NPID_e" = "$EPID" -a -d "/proc/$EPID"
+check "gwe-netd of the engine still pid $EPID" test "$PID_e" = "$EPID" -a -d "/proc/$EPID"
 check "the tampered tarball was never installed" sh -c "! grep -q tampered '$T/installed/log'"
 check "no tarball installed twice" test -z "$(sort "$T/installed/log" | uniq -d)"
 echo "# installed: $(tr '\n' ' ' < "$T/installed/log")"
@@ -480,7 +402,7 @@ check "the 300 check-ins took < 300 s ($((SECONDS - t0)) s)" test $((SECONDS - t
 admin misbehave '{"kind":"status","path":"^/onep","code":503,"count":1}'
 timeout 60 "$GWE" -f "$T/e/gwe.conf" --once > /dev/null 2>&1
 admin clear '{}'
-nx=$("$B/netd_ctl" "$T/e/run/netd.sock" status | sed -n 's/^next=//p')
+nx=$("$CTL" "$T/e/run/netd.sock" status | sed -n 's/^next=//p')
 left=$(( ${nx:-0} - $(date +%s) ))
 check "after a failed control-socket check-in the next try is backed off, not update_interval away (in $left s)" \
 	test "$left" -gt 0 -a "$left" -lt 1800
@@ -490,16 +412,14 @@ timeout 60 "$GWE" -f "$T/e/gwe.conf" --once > /dev/null 2>&1
 echo "# elapsed $((SECONDS - START)) s"
 echo "# ---- netd's state directory on a tmpfs that fills up"
 regdev SN-F
-mkdev f SN-F "$(devcik SN-F)"
+hdev f SN-F "$(devcik SN-F)"
 mkdir -p "$T/f/state/netd"
 if mount -t tmpfs -o size=1m,mode=0700 gwe-hostile "$T/f/state/netd"; then
 	MOUNTS="$MOUNTS $T/f/state/netd"
-	"$B/netd_fake_verifyd" "$T/f/run/verifyd.sock" "$NET_UID" > "$T/f/fake.log" 2>&1 &
-	PIDS="$PIDS $!"
-	wait_for 10 test -S "$T/f/run/verifyd.sock"
+	fake f
 	netd_start f
 	ctl_once f
-	FPID=$NPID_f
+	FPID=$PID_f
 	# a result queued on disk: its write to fetch_status refused for now
 	P misbehave status 'path=^/onep:v1/stack/alias$' method=POST code=503 count=-1 > /dev/null
 	P set-alias SN-F engine_fetch 'first order, not JSON' > /dev/null
@@ -522,38 +442,35 @@ if mount -t tmpfs -o size=1m,mode=0700 gwe-hostile "$T/f/state/netd"; then
 		not_ok "ENOSPC reported in the log"; printf '%s\n' "$out" | tail -10 | sed 's/^/#   /'
 	fi
 	CASES=$((CASES + 1))
-	if kill -0 "$FPID" 2>/dev/null; then
-		CASES_OK=$((CASES_OK + 1))
-		ok "gwe-netd alive through ENOSPC (pid $FPID)"
-	else
-		not_ok "gwe-netd alive through ENOSPC (pid $FPID): it exited"
-		grep -E 'fatal|No space' "$T/f/log" | tail -3 | sed 's/^/#   /'
-	fi
+	why=""
+	pid_alive "$FPID" || why=": it exited"
+	verdict "$why" "gwe-netd alive through ENOSPC (pid $FPID)" "gwe-netd alive through ENOSPC (pid $FPID)" \
+		"$(grep -E 'fatal|No space' "$T/f/log")" 3
 	check "the queued result is intact on disk" test "$(cat "$T/f/state/netd/queue/"* 2>/dev/null | md5sum)" = "$q0"
 	check "the order written during the fill is not lost (still on the platform or journaled)" \
 		sh -c "test -s '$T/f/state/netd/order' || $PY '$PLAT' ctl --admin '$ADMIN' get-alias SN-F engine_fetch | grep -q app-after-fill"
 	# free the space, let the writes through
 	rm -f "$T/f/state/netd/zfill"
 	P clear > /dev/null
-	if ! kill -0 "$FPID" 2>/dev/null; then
+	if ! pid_alive "$FPID"; then
 		echo "# gwe-netd restarted as its supervisor would, to check that nothing was lost"
 		netd_start f
-		FPID=$NPID_f
+		FPID=$PID_f
 	fi
 	ctl_once f
-	wait_for 20 sh -c "test -z \"\$(ls '$T/f/state/netd/queue')\""
+	wait_for 20 queue_empty f
 	hv=$(P history SN-F fetch_status)
 	case "$hv" in *"not JSON"*) ok "the result queued before the fill was delivered after space was freed" ;;
 	*) not_ok "the result queued before the fill was delivered after space was freed"; echo "# $hv" | tr -d '\n' | head -c 600; echo ;; esac
 	ctl_once f
-	wait_for 20 sh -c "curl -s '$ADMIN/history?sn=SN-F&alias=fetch_status' | grep -q app-after-fill"
+	alias_wait_text SN-F fetch_status app-after-fill 20
 	hv=$(P history SN-F fetch_status)
 	case "$hv" in *"app-after-fill"*) ok "the order written during the fill was acted on after space was freed" ;;
 	*) not_ok "the order written during the fill was acted on after space was freed"; echo "# $hv" | tr -d '\n' | head -c 600; echo
 	   tail -15 "$T/f/log" | sed 's/^/#   /' ;; esac
 	check "queue empty at the end" test -z "$(ls "$T/f/state/netd/queue")"
-	check "gwe-netd running at the end (pid $FPID)" kill -0 "$FPID"
-	stop_pid "$FPID"
+	check "gwe-netd running at the end (pid $FPID)" pid_alive "$FPID"
+	pid_stop "$FPID"
 else
 	not_ok "mount a tmpfs on the state directory"
 fi
@@ -561,5 +478,5 @@ fi
 echo "# hostile cases tried $CASES, passed $CASES_OK"
 echo "# fds $FD0 -> $FD1; VmRSS $RSS0 -> $RSS1 KiB"
 echo "# run time $((SECONDS - START)) s"
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+echo "$((TAP_N - TAP_NFAIL)) passed, $TAP_NFAIL failed"
+tap_end

@@ -217,84 +217,38 @@ if ! command -v minisign > /dev/null || ! command -v curl > /dev/null; then
 	tap_end
 fi
 
-PLAT=$GWE_TOP/tests/platform/gwe_platform.py
-mkdir -p "$T/platform"
-$PY "$PLAT" --state-dir "$T/platform" --ready-file "$T/platform/ready.json" \
-	> "$T/platform.out" 2>&1 &
-TAP_PIDS="$TAP_PIDS $!"
-if ! wait_for 30 test -s "$T/platform/ready.json"; then
-	not_ok "platform starts"; diag "$(cat "$T/platform.out")"; tap_end
-fi
-jget() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
-PORT=$(jget "$T/platform/ready.json" port)
-CA=$(jget "$T/platform/ready.json" ca)
-ADMIN=$(jget "$T/platform/ready.json" admin_url)
-P() { timeout 60 $PY "$PLAT" ctl --admin "$ADMIN" "$@"; }
-onep_count() {	# requests to /onep so far
-	curl -s "$ADMIN/log?since=0" | $PY -c '
-import json, sys
-print(sum(1 for e in json.load(sys.stdin)["entries"] if e["path"].startswith("/onep")))'
-}
+. "$GWE_TOP/tests/lib/engine.sh"
+plat_up || bail "platform starts" "$(cat "$T/platform.out")"
+onep_count() { logcount 0 '^/onep'; }	# requests to /onep so far
 
 SN=SN-CLI
-DCIK=$(printf '%s' "$SN" | sha1sum | cut -c1-40)
-P register acme gw1 "$SN" cik="$DCIK" > /dev/null
+DCIK=$(devcik "$SN")
+regdev "$SN"
 
 # Keys and tarballs: one signed, one tampered after signing.
 W=$T/work
 E=$T/engine
-mkdir -p "$W/src" "$E/keys" "$E/run"
-minisign -G -W -p "$E/keys/test.pub" -s "$W/test.key" > /dev/null
-printf '#!/bin/sh\necho "hello from cliapp install.sh"\necho "to stderr" >&2\n' > "$W/src/install.sh"
-chmod +x "$W/src/install.sh"
+mkdir -p "$W/src" "$E/run"
+KEYS=$E/keys
+keys_new test
+app_script "$W/src" '#!/bin/sh
+echo "hello from cliapp install.sh"
+echo "to stderr" >&2'
 GOOD=$W/cliapp.v1.0.1.tar.gz
-tar -C "$W/src" -czf "$GOOD" install.sh
-minisign -S -s "$W/test.key" -m "$GOOD" > /dev/null
+app_build "$GOOD" "$W/src" install.sh
 BAD=$W/clibad.v2.0.tar.gz
 cp "$GOOD" "$BAD"
-minisign -S -s "$W/test.key" -m "$BAD" > /dev/null
+app_sign "$BAD"
 printf 'x' >> "$BAD"
 cp "$GOOD" "$W/other.v1.0.tar.gz"
 cp "$GOOD.minisig" "$W/moved.minisig"
 
+# The engine under test: its config, then the three daemons (logs $E/<prog>.log).
 EC=$E/gwe.conf
-cat > "$EC" <<EOF
-; the engine under test
-[device]
-vendor = acme
-model = gw1
-uuid = $SN
-cik = $DCIK
-[engine]
-host = https://127.0.0.1:$PORT
-ca_file = $CA
-update_interval = 600
-act_retry_interval = 1
-[security]
-keys_dir = $E/keys
-net_user = $NET_UID
-verify_user = $VFY_UID
-[limits]
-max_tarball_bytes = 2000000
-install_timeout = 60
-[paths]
-state_dir = $E/state
-run_dir = $E/run
-EOF
+engine_conf "$EC" "$E" "$SN" "device cik = $DCIK" "engine update_interval = 600" "engine long_poll" \
+	"limits max_tarball_bytes = 2000000" "limits install_timeout = 60"
 chmod 644 "$EC"
-
-"$B/gwe-installd" -F -f "$EC" > "$E/installd.log" 2>&1 &
-INS_PID=$!
-TAP_PIDS="$TAP_PIDS $INS_PID"
-wait_for 10 test -S "$E/run/installd.sock"
-"$B/gwe-verifyd" -F -f "$EC" > "$E/verifyd.log" 2>&1 &
-VFY_PID=$!
-TAP_PIDS="$TAP_PIDS $VFY_PID"
-wait_for 15 test -S "$E/run/verifyd.sock"
-"$B/gwe-netd" -F -f "$EC" > "$E/netd.log" 2>&1 &
-NETD_PID=$!
-TAP_PIDS="$TAP_PIDS $NETD_PID"
-if wait_for 30 grep -q 'check-in done' "$E/netd.log"; then
+if gwe_daemons "$EC" "$E/" && wait_for 30 grep -q 'check-in done' "$E/netd.log"; then
 	ok "platform, gwe-installd, gwe-verifyd and gwe-netd up; first check-in done"
 else
 	not_ok "engine up"
@@ -398,10 +352,8 @@ EOS
 # write and netd keeps retrying it; tests/unit/test_cli_ctl.c covers it.)
 chmod +x "$W/nasty/install.sh"
 NASTY=$W/nasty.v1.0.tar.gz
-tar -C "$W/nasty" -czf "$NASTY" install.sh
-minisign -S -s "$W/test.key" -m "$NASTY" > /dev/null
-P add-content acme gw1 nasty.v1.0.tar.gz "$NASTY" > /dev/null
-P add-content acme gw1 nasty.v1.0.tar.gz.minisig "$NASTY.minisig" > /dev/null
+app_build "$NASTY" "$W/nasty" install.sh
+app_publish "$NASTY"
 P set-alias "$SN" engine_fetch '{"install":[{"name":"nasty.v1.0.tar.gz"}]}' > /dev/null
 gwe -f "$EC" -o > "$T/ota.out" 2>&1; rc=$?
 check "-o runs an install order from the platform (rc $rc)" test "$rc" = 0
@@ -423,8 +375,8 @@ case $out in *"netd:"*"down"*"Permission denied"*) check "status as a non-root u
 *) not_ok "status as a non-root user: netd unreachable (rc $rc)"; diag "$out";; esac
 
 # ---- a daemon down ----------------------------------------------------------------------
-kill "$VFY_PID"; wait "$VFY_PID" 2>/dev/null
-kill "$INS_PID"; wait "$INS_PID" 2>/dev/null
+gwe_stop verifyd
+gwe_stop installd
 gwe -f "$EC" status > "$T/st.out" 2>&1; rc=$?
 check "status with the verifier and installer stopped: exit 1" test "$rc" = 1
 check "status: verifyd down" st_has '^verifyd: +down$'
@@ -438,7 +390,7 @@ assert d["daemons"]["netd"] == "up" and d["daemons"]["verifyd"] == "down", d["da
 assert d["apps"] is None and d["apps_error"], d' "$T/st.json"
 gwe -f "$EC" -I "$GOOD" > "$T/nv.out" 2>&1; rc=$?
 check "-I with the verifier down: exit 2" test "$rc" = 2
-kill "$NETD_PID"; wait "$NETD_PID" 2>/dev/null
+gwe_stop netd
 gwe -f "$EC" status > "$T/st.out" 2>&1; rc=$?
 check "status with netd stopped: exit 3" test "$rc" = 3
 check "status: netd down" st_has '^netd: +down '

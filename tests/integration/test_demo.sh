@@ -10,7 +10,7 @@ rc=$?
 check "demo exits 0" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$out" | tail -40
 check "the three daemons ran under three uids" \
-	sh -c "grep -E '^ +root +[0-9]+ .*gwe-installd' '$out' && grep -E '^ +$VFY_UID +[0-9]+ .*gwe-verifyd' '$out' && grep -E '^ +$NET_UID +[0-9]+ .*gwe-netd' '$out'" > /dev/null
+	sh -c "grep -E '^ +root +[0-9]+ .*gwe-installd' '$out' && grep -E '^ +$VFY_UID +[0-9]+ .*gwe-verifyd' '$out' && grep -E '^ +$NET_UID +[0-9]+ .*gwe-netd' '$out' > /dev/null"
 check "netd activated and downloaded" sh -c "grep -q 'activated sn=DEMO-0001' '$out' && grep -q 'download done id=hello_gateway.v1.0.0.tar.gz ' '$out'"
 check "the verifier accepted the signed app in its sandbox" sh -c "grep -q 'sandbox on uid=$VFY_UID' '$out' && grep -q 'verify accepted name=hello_gateway.v1.0.0.tar.gz' '$out'"
 check "the installer ran install.sh, exit 0" grep -q 'install done app=hello_gateway version=1.0.0 exit=0' "$out"

@@ -8,12 +8,13 @@ for tool in minisign tar pgrep; do
 	command -v $tool >/dev/null || { echo "ok 1 - gwe-installd # SKIP no $tool"; echo "1..1"; exit 0; }
 done
 tap_tmp
+. "$GWE_TOP/tests/lib/engine.sh"
 INSTALLD=$GWE_BUILD/gwe-installd
 SOCK=$T/run/installd.sock
 IC="$GWE_BUILD/tests/ins_client -s $SOCK -u $VFY_UID -g $VFY_UID"
 LOG=$T/installd.log
-mkdir -p $T/keys $T/pkgs $T/src
-minisign -G -W -p $T/keys/test.pub -s $T/sec >/dev/null 2>&1 ||
+mkdir -p $T/pkgs $T/src
+keys_new test 2>/dev/null ||
 	{ echo "ok 1 - gwe-installd # SKIP minisign -G failed"; echo "1..1"; exit 0; }
 
 # conf FILE [key=value (section.key)]...: a config for this temp root.
@@ -46,11 +47,10 @@ stop() { kill $IPID 2>/dev/null; wait $IPID 2>/dev/null; }
 # pkg NAME 'install.sh body' [extra files...]: build and sign a tarball.
 pkg() {
 	name=$1; body=$2; shift 2
-	d=$T/src/$name; rm -rf $d; mkdir -p $d
-	printf '#!/bin/sh\n%s\n' "$body" > $d/install.sh
-	chmod 755 $d/install.sh
-	(cd $d && tar czf $T/pkgs/$name install.sh "$@")
-	minisign -S -s $T/sec -m $T/pkgs/$name >/dev/null 2>&1
+	d=$T/src/$name; rm -rf $d
+	app_script $d "#!/bin/sh
+$body"
+	app_build $T/pkgs/$name $d install.sh "$@" 2>/dev/null
 }
 # inst NAME [client options...]: install it; the result lands in $T/r.
 inst() { name=$1; shift; $IC "$@" install $T/pkgs/$name $T/pkgs/$name.minisig > $T/r 2>&1; }
@@ -149,12 +149,12 @@ check "refusal logged with name and reason" \
 	grep -q 'install refused name=good.v0.9.tar.gz reason="downgrade from 1.0 to 0.9 refused"' $LOG
 (cd $T/src && mkdir -p hl && cd hl && printf '#!/bin/sh\necho hl\n' > install.sh &&
 	chmod 755 install.sh && echo a > a && ln a b && tar czf $T/pkgs/hl.v1.0.tar.gz install.sh a b)
-minisign -S -s $T/sec -m $T/pkgs/hl.v1.0.tar.gz >/dev/null 2>&1
+app_sign $T/pkgs/hl.v1.0.tar.gz >/dev/null 2>&1
 inst hl.v1.0.tar.gz
 check "hard link entry: refused at extraction" \
 	sh -c "grep -q '^status=refused' $T/r && grep -q 'entry type not allowed' $T/r"
 (cd $T/src && mkdir -p nosh && cd nosh && echo x > readme && tar czf $T/pkgs/nosh.v1.0.tar.gz readme)
-minisign -S -s $T/sec -m $T/pkgs/nosh.v1.0.tar.gz >/dev/null 2>&1
+app_sign $T/pkgs/nosh.v1.0.tar.gz >/dev/null 2>&1
 inst nosh.v1.0.tar.gz
 check "no install.sh: refused" sh -c "grep -q '^status=refused' $T/r && grep -q 'no executable regular file install.sh' $T/r"
 $IC apps > $T/apps 2>&1
@@ -232,7 +232,7 @@ start $T/keep.conf
 (cd $T/src && rm -rf ks && mkdir ks && cd ks && printf '#!/bin/sh\necho keep\n' > install.sh &&
 	chmod 755 install.sh && echo x > suid && chmod 6777 suid && mkdir d && chmod 1777 d &&
 	tar czf $T/pkgs/ks.v1.0.tar.gz install.sh suid d)
-minisign -S -s $T/sec -m $T/pkgs/ks.v1.0.tar.gz >/dev/null 2>&1
+app_sign $T/pkgs/ks.v1.0.tar.gz >/dev/null 2>&1
 inst ks.v1.0.tar.gz
 inst ks.v1.0.tar.gz
 n=$(ls $T/state/installd/staging | wc -l)

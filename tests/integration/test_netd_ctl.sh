@@ -49,13 +49,18 @@ check "daemon still serving after all that" grep -q '^interval=600$' "$T/st3.out
 stop ctl
 
 # ---- kill -9 while the verifier works: the result is not lost ------------------------
-regdev SN-K9
-mkdev k9 SN-K9 "$(devcik SN-K9)"
-fake k9 3
-P set-alias SN-K9 engine_fetch '{"install":[{"name":"tool.v2.1.tar.gz"},{"name":"bad.v1.tar.gz"}]}' > /dev/null
-"$NETD" -f "$T/k9/gwe.conf" --once >> "$T/k9/log" 2>&1 &
-k9pid=$!
-TAP_PIDS="$TAP_PIDS $k9pid"
+# k9dev NAME SN ORDER: a device with a slow fake verifier (3 s) and ORDER in its
+# engine_fetch; one check-in started in the background (k9pid).
+k9dev() {
+	regdev "$2"
+	mkdev "$1" "$2" "$(devcik "$2")"
+	fake "$1" 3
+	P set-alias "$2" engine_fetch "$3" > /dev/null
+	"$NETD" -f "$T/$1/gwe.conf" --once >> "$T/$1/log" 2>&1 &
+	k9pid=$!
+	TAP_PIDS="$TAP_PIDS $k9pid"
+}
+k9dev k9 SN-K9 '{"install":[{"name":"tool.v2.1.tar.gz"},{"name":"bad.v1.tar.gz"}]}'
 if wait_for 20 grep -q 'verify_req job=.* name=tool.v2.1.tar.gz' "$T/k9/fake.log"; then
 	kill -9 $k9pid; wait $k9pid 2>/dev/null
 	ok "netd killed while the verifier holds entry 0"
@@ -84,13 +89,7 @@ check "the order read again after it finished is cleared, not run again" \
 	    test \$(grep -c 'verify_req job=.* name=tool.v2.1.tar.gz' '$T/k9/fake.log') = 1"
 
 # ---- kill -9 while a refusal is in flight: the entry is handed over again ------------
-regdev SN-K9B
-mkdev k9b SN-K9B "$(devcik SN-K9B)"
-fake k9b 3
-P set-alias SN-K9B engine_fetch '{"install":[{"name":"bad.v1.tar.gz"}]}' > /dev/null
-"$NETD" -f "$T/k9b/gwe.conf" --once >> "$T/k9b/log" 2>&1 &
-k9pid=$!
-TAP_PIDS="$TAP_PIDS $k9pid"
+k9dev k9b SN-K9B '{"install":[{"name":"bad.v1.tar.gz"}]}'
 wait_for 20 grep -q 'verify_req job=.* name=bad.v1.tar.gz' "$T/k9b/fake.log"
 kill -9 $k9pid; wait $k9pid 2>/dev/null
 sleep 3

@@ -7,42 +7,24 @@ need_root "gwe-netd end to end"
 tap_tmp
 . "$(dirname "$0")/test_netd_lib.sh"
 
-for p in gwe-verifyd gwe-installd; do
-	if [ ! -x "$GWE_BUILD/$p" ]; then
-		skip "end to end" "$p not built"
-		tap_end
-	fi
-done
-if ! command -v minisign > /dev/null; then
-	skip "end to end" "needs minisign"
-	tap_end
-fi
+e2e_need "end to end"
 
+e2e_keys
 W=$T/work
-mkdir -p "$W/src" "$T/keys"
-minisign -G -W -p "$T/keys/test.pub" -s "$W/test.key" > /dev/null
-printf '#!/bin/sh\necho "hello from install.sh"\n' > "$W/src/install.sh"
-chmod +x "$W/src/install.sh"
+app_script "$W/src" '#!/bin/sh
+echo "hello from install.sh"'
 GOOD=$W/e2eapp.v1.0.1.tar.gz
-tar -C "$W/src" -czf "$GOOD" install.sh
-minisign -S -s "$W/test.key" -m "$GOOD" > /dev/null
+app_build "$GOOD" "$W/src" install.sh
 BAD=$W/e2ebad.v1.0.tar.gz
 cp "$GOOD" "$BAD"
-minisign -S -s "$W/test.key" -m "$BAD" > /dev/null
+app_sign "$BAD"
 printf 'x' >> "$BAD"		# tampered after signing
-for f in "$GOOD" "$BAD"; do
-	publish "$(basename "$f")" "$f"
-	publish "$(basename "$f").minisig" "$f.minisig"
-done
+app_publish "$GOOD"
+app_publish "$BAD"
 
 regdev SN-E2E
 mkdev e2e SN-E2E "$(devcik SN-E2E)" "security keys_dir = $T/keys"
-"$GWE_BUILD/gwe-installd" -F -f "$T/e2e/gwe.conf" > "$T/e2e/installd.log" 2>&1 &
-TAP_PIDS="$TAP_PIDS $!"
-wait_for 10 test -S "$T/e2e/run/installd.sock"
-"$GWE_BUILD/gwe-verifyd" -F -f "$T/e2e/gwe.conf" > "$T/e2e/verifyd.log" 2>&1 &
-TAP_PIDS="$TAP_PIDS $!"
-if wait_for 15 test -S "$T/e2e/run/verifyd.sock"; then ok "verifier and installer up"
+if e2e_daemons e2e; then ok "verifier and installer up"
 else not_ok "verifier and installer up"; diag "$(tail -5 "$T/e2e/verifyd.log" "$T/e2e/installd.log")"; tap_end; fi
 
 P set-alias SN-E2E engine_fetch '{"install":[{"name":"e2eapp.v1.0.1.tar.gz"},{"name":"e2ebad.v1.0.tar.gz"}]}' > /dev/null

@@ -7,36 +7,19 @@
 # and come back, and `stop all` leaves no gwe process behind.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "gwe under supervisord"
-tap_tmp
-# Our own directory name (see test_netd_lib.sh: /tmp/gwe-it.* have been
-# seen vanishing while other suites ran beside ours).
-rmdir "$T" 2>/dev/null
-T=$(mktemp -d /tmp/gwe-sup-it.XXXXXX)
-chmod 755 "$T"
-
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-PLAT="$GWE_TOP/tests/platform/gwe_platform.py"
-SHIPPED="$GWE_TOP/policy/supervisord/gwe.conf"
 VENDOR=supvendor
 MODEL=supgw
 SN=SUP-0001
 SUPD_PID=""
+. "$GWE_TOP/tests/lib/engine.sh"
+# Our own directory name (see test_netd_lib.sh: /tmp/gwe-it.* have been
+# seen vanishing while other suites ran beside ours).
+tap_tmp sup-it
+SHIPPED="$GWE_TOP/policy/supervisord/gwe.conf"
+need_built "gwe under supervisord" gwe-installd gwe-verifyd gwe-netd
+need_cmds "gwe under supervisord" supervisord supervisorctl minisign
 
-for p in gwe-installd gwe-verifyd gwe-netd; do
-	if [ ! -x "$GWE_BUILD/$p" ]; then
-		skip "gwe under supervisord" "$p not built"
-		tap_end
-	fi
-done
-for c in supervisord supervisorctl minisign; do
-	if ! command -v "$c" > /dev/null; then
-		skip "gwe under supervisord" "needs $c"
-		tap_end
-	fi
-done
-
-mkdir -p "$T/keys" "$T/log" "$T/state" "$T/run" "$T/platform" "$T/src" "$T/sup"
+mkdir -p "$T/log" "$T/src" "$T/sup"
 SUPCONF=$T/sup/supervisord.conf
 GWECONF=$T/gwe.conf
 SC() { timeout 40 supervisorctl -c "$SUPCONF" "$@"; }
@@ -67,44 +50,26 @@ logs() {	# the tail of every log, for a failure
 	diag "--- supervisord.log"
 	diag "$(tail -15 "$T/sup/supervisord.log" 2>/dev/null)"
 }
-bail() { not_ok "$1"; logs; tap_end; }
+bail() { not_ok "$1"; [ -z "${2:-}" ] || diag "$2"; logs; tap_end; }
 
 # ---- the test platform ---------------------------------------------------------------------
-cat > "$T/platform.json" <<EOT
-{"products": [{"vendor": "$VENDOR", "model": "$MODEL", "token": "sup-token", "devices": ["$SN"]}]}
-EOT
-$PY "$PLAT" --state-dir "$T/platform" --ready-file "$T/platform/ready.json" \
-	--config "$T/platform.json" > "$T/log/platform.log" 2>&1 &
-TAP_PIDS="$TAP_PIDS $!"
-if ! wait_for 30 test -s "$T/platform/ready.json"; then
-	not_ok "platform starts"; diag "$(cat "$T/log/platform.log")"; tap_end
-fi
-jget() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
-URL=$(jget "$T/platform/ready.json" url)
-CA=$(jget "$T/platform/ready.json" ca)
-ADMIN=$(jget "$T/platform/ready.json" admin_url)
-P() { timeout 90 $PY "$PLAT" ctl --admin "$ADMIN" "$@"; }
-logmark() { curl -s "$ADMIN/log?since=0" | $PY -c 'import json,sys; print(json.load(sys.stdin)["next"])'; }
+plat_config "$VENDOR" "$MODEL" sup-token "$SN"
+PLAT_OUT=$T/log/platform.log
+plat_up --config "$T/platform.json" || bail "platform starts" "$(cat "$T/log/platform.log")"
 
 # ---- signed apps ---------------------------------------------------------------------------
-minisign -G -W -p "$T/keys/sup.pub" -s "$T/sup.key" > /dev/null || bail "minisign -G"
+keys_new sup || bail "minisign -G"
 # mkapp NAME [BLOB_KB]: NAME.v1.0.0.tar.gz whose install.sh prints a marker, signed, published.
 mkapp() {
-	d=$T/src/$1
-	mkdir -p "$d"
-	printf '#!/bin/sh\necho "supervisord-test installed %s"\n' "$1" > "$d/install.sh"
-	chmod 755 "$d/install.sh"
+	app_script "$T/src/$1" "#!/bin/sh
+echo \"supervisord-test installed $1\"" || return 1
 	files=install.sh
 	if [ -n "${2:-}" ]; then
-		head -c "$(($2 * 1024))" /dev/urandom > "$d/blob.bin"
+		head -c "$(($2 * 1024))" /dev/urandom > "$T/src/$1/blob.bin"
 		files="install.sh blob.bin"
 	fi
 	# shellcheck disable=SC2086
-	tar -C "$d" -czf "$T/src/$1.v1.0.0.tar.gz" $files || return 1
-	minisign -S -s "$T/sup.key" -m "$T/src/$1.v1.0.0.tar.gz" > /dev/null || return 1
-	for f in "$1.v1.0.0.tar.gz" "$1.v1.0.0.tar.gz.minisig"; do
-		P add-content "$VENDOR" "$MODEL" "$f" "$T/src/$f" > /dev/null || return 1
-	done
+	app_build "$T/src/$1.v1.0.0.tar.gz" "$T/src/$1" $files && app_publish "$T/src/$1.v1.0.0.tar.gz"
 }
 if ! { mkapp supfirst && mkapp supbig 4096 && mkapp supnext; }; then
 	bail "apps built and published"
@@ -112,25 +77,7 @@ fi
 BIGSIZE=$(stat -c %s "$T/src/supbig.v1.0.0.tar.gz")
 
 # ---- the daemons' configuration, as in demo/demo.sh ------------------------------------------
-cat > "$GWECONF" <<EOT
-[device]
-vendor = $VENDOR
-model = $MODEL
-uuid = $SN
-[engine]
-host = $URL
-ca_file = $CA
-update_interval = 2
-act_retry_interval = 1
-long_poll = true
-[security]
-keys_dir = $T/keys
-net_user = $NET_UID
-verify_user = $VFY_UID
-[paths]
-state_dir = $T/state
-run_dir = $T/run
-EOT
+engine_conf "$GWECONF" "$T" "$SN"
 
 # ---- supervisord's: a minimal header, then the shipped file with its paths substituted -------
 cat > "$SUPCONF" <<EOT
@@ -207,32 +154,20 @@ root_gwe=$(for p in $(gwe_pids); do ps -o uid=,comm= -p "$p"; done | awk '$1 == 
 check "no gwe process but gwe-installd runs as root ($root_gwe)" test "$root_gwe" = "gwe-installd "
 
 # ---- orders --------------------------------------------------------------------------------
-# status_has TEXT: some write of fetch_status contains TEXT
-status_values() { P history "$SN" fetch_status 2>/dev/null |
-	$PY -c 'import json,sys; [print(w["value"]) for w in json.load(sys.stdin)["writes"]]' 2>/dev/null; }
-nwrites() { P history "$SN" fetch_status 2>/dev/null |
-	$PY -c 'import json,sys; print(len(json.load(sys.stdin)["writes"]))' 2>/dev/null || echo 0; }
-# wait_status TEXT SECS: wait (on the platform, write by write) for a fetch_status with TEXT
-wait_status() {
-	end=$(($(date +%s) + $2))
-	while :; do
-		status_values | grep -qF -- "$1" && return 0
-		left=$((end - $(date +%s)))
-		[ $left -gt 0 ] || return 1
-		P wait-writes "$SN" fetch_status $(($(nwrites) + 1)) timeout=$left > /dev/null 2>&1 ||
-			sleep 1		# timed out, or the platform is not answering: do not spin
-	done
+status_values() { alias_values "$SN" fetch_status; }
+# installs NAME SECS WHAT: ok WHAT once a fetch_status has NAME's install.sh output
+installs() {
+	if alias_wait_text "$SN" fetch_status "supervisord-test installed $1" "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "fetch_status writes: $(status_values)"; logs
+	fi
 }
-order() { P set-alias "$SN" engine_fetch "{\"install\": [{\"name\": \"$1\"}]}" > /dev/null; }
 
-order supfirst.v1.0.0.tar.gz
-if wait_status "supervisord-test installed supfirst" 45; then
-	ok "an app installs: fetch_status has install.sh's output"
-else
-	not_ok "an app installs: fetch_status has install.sh's output"
-	diag "fetch_status writes: $(status_values)"; logs
-fi
-v=$(P get-alias "$SN" fetch_status)
+order "$SN" supfirst.v1.0.0.tar.gz
+installs supfirst 45 "an app installs: fetch_status has install.sh's output"
+v=$(alias_value "$SN" fetch_status)
 case "$v" in *"supervisord-test installed supfirst"*) ok "get-alias fetch_status shows it";;
 *) not_ok "get-alias fetch_status shows it"; diag "$v";; esac
 
@@ -242,7 +177,7 @@ BIGID=supbig.v1.0.0.tar.gz
 PART=$T/state/netd/dl/$BIGID.part
 P misbehave slow 'path=id=supbig\.v1\.0\.0\.tar\.gz$' count=1 rate=131072 > /dev/null
 MARK=$(logmark)
-order "$BIGID"
+order "$SN" "$BIGID"
 partsize() { s=$(stat -c %s "$PART" 2>/dev/null) && [ "$s" -ge "$1" ]; }
 # The request log has a request once it is answered: the content info
 # comes first; the body's GET is still trickling, so its .part file tells.
@@ -265,14 +200,9 @@ else
 	diag "part: $(stat -c %s "$PART" 2>&1)"; logs
 	skip "supervisorctl restart gwe:gwe-netd" "the download did not start"
 fi
-if wait_status "supervisord-test installed supbig" 60; then
-	ok "the install survives the restart: fetch_status has install.sh's output"
-else
-	not_ok "the install survives the restart: fetch_status has install.sh's output"
-	diag "fetch_status writes: $(status_values)"; logs
-fi
+installs supbig 60 "the install survives the restart: fetch_status has install.sh's output"
 # The tarball's GETs since the order: one from 0, then only Range requests from > 0.
-gets=$(curl -s "$ADMIN/log?since=$MARK" | $PY -c '
+gets=$(plog "$MARK" | $PY -c '
 import json, re, sys
 for e in json.load(sys.stdin)["entries"]:
     if e["method"] == "GET" and re.search(r"[?&]id=supbig\.v1\.0\.0\.tar\.gz$", e["path"] or ""):
@@ -301,13 +231,8 @@ else
 	diag "verifyd pid $PID_V -> $(spid gwe-verifyd)"; diag "$(SC status)"; logs
 fi
 wait_for 20 all_running
-order supnext.v1.0.0.tar.gz
-if wait_status "supervisord-test installed supnext" 60; then
-	ok "after the installer's restart the next order installs"
-else
-	not_ok "after the installer's restart the next order installs"
-	diag "fetch_status writes: $(status_values)"; logs
-fi
+order "$SN" supnext.v1.0.0.tar.gz
+installs supnext 60 "after the installer's restart the next order installs"
 n=$(grep -c 'installd connected' "$T/log/gwe-verifyd.log")
 check "gwe-verifyd's log shows it connected to the installer again ($n times)" test "$n" -ge 2
 

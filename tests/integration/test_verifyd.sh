@@ -7,6 +7,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "verifyd"
 tap_tmp
+. "$GWE_TOP/tests/lib/engine.sh"
 
 B=$GWE_BUILD
 TOOL=$B/tests/ipc_tool
@@ -60,17 +61,10 @@ sign "$W/other.key" "$HOSTILE2"
 UNSIGNED=$W/nosig.v3.tar.gz
 cp "$GOOD" "$UNSIGNED"
 
-conf() {	# conf FILE [extra security lines]
-	cat > "$1" <<CONF
-[security]
-keys_dir = $T/keys
-net_user = $NET_UID
-verify_user = $VFY_UID
-$2
-[paths]
-state_dir = $T/state
-run_dir = $T/run
-CONF
+conf() {	# conf FILE [extra security line]
+	: > "$1"
+	conf_base "$1" "$T"
+	[ -z "${2:-}" ] || conf_set "$1" "security $2"
 }
 conf "$T/gwe.conf"
 
