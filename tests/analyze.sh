@@ -1,6 +1,6 @@
 #!/bin/sh
 # Static analysis of the engine's sources (make analyze):
-#  1. cppcheck --enable=warning over common/ ipc/ policy/ daemons/;
+#  1. cppcheck --enable=warning over common/ ipc/ verify/ cli/ daemons/;
 #  2. clang-tidy (checks and the reason for each one disabled: .clang-tidy)
 #     on every .c there, two files at a time.
 # Tests are not analysed.  Any finding fails.  A false positive is
@@ -51,15 +51,15 @@ if cppcheck --quiet --enable=warning --error-exitcode=1 --inline-suppr \
     --std=c11 -j2 -D_GNU_SOURCE -D__linux__ -DGWE_VERSION='"x"' \
     $(pkg-config --cflags-only-I json-c) \
     --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
-    common ipc policy daemons > "$W/cppcheck.log" 2>&1; then
-	ok "cppcheck: common ipc policy daemons"
+    common ipc verify cli daemons > "$W/cppcheck.log" 2>&1; then
+	ok "cppcheck: common ipc verify cli daemons"
 else
-	notok "cppcheck: common ipc policy daemons"
+	notok "cppcheck: common ipc verify cli daemons"
 	sed 's/^/# /' "$W/cppcheck.log" | head -60
 fi
 
 # ---- clang-tidy ----------------------------------------------------------
-find common ipc policy daemons -name '*.c' | sort > "$W/files"
+find common ipc verify cli daemons -name '*.c' | sort > "$W/files"
 mkdir -p "$W/tidy"
 # Each file's log is $W/tidy/<path with / as _>.log; the exit statuses
 # are not used here: the logs are judged below, one TAP line per file.
