@@ -23,10 +23,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../common/config.h"
+#include "../common/daemon.h"
 #include "../common/limits.h"
 #include "../common/log.h"
 #include "../common/util.h"
@@ -224,14 +226,24 @@ child_check(const struct check_ctx *c, struct verdict *v)
 	}
 }
 
+/*
+ * Into the sandbox with fds 0 and 2 and the verdict pipe (as stdout) only: an
+ * inherited fd (to /, say) would reach past the chroot.  syslog(3) forgets its
+ * socket first, or it would take a later fd of ours for it.
+ */
 static void __attribute__((noreturn))
 child_run(const struct check_ctx *c, int wfd)
 {
 	static struct verdict v;
 
 	memset(&v, 0, sizeof(v));
+	closelog();
+	if (dup2(wfd, STDOUT_FILENO) == -1)
+		_exit(2);
+	daemon_close_fds();
+	vfy_utf8_locale();
 	child_check(c, &v);
-	_exit(gwe_write_full(wfd, &v, sizeof(v)) == 0 ? 0 : 2);
+	_exit(gwe_write_full(STDOUT_FILENO, &v, sizeof(v)) == 0 ? 0 : 2);
 }
 
 /* ---- back in the parent -------------------------------------------------------- */

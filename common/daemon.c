@@ -1,8 +1,11 @@
 /* Runs as root: compiled into gwe-installd (docs/trusted-surface.md). */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -35,6 +38,7 @@ daemon_args(int argc, char **argv, const char *prog, const char *usage_extra,
 	};
 	int ch;
 
+	daemon_close_fds();
 	memset(o, 0, sizeof(*o));
 	o->conf = GWE_CONF_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "f:FdhV", longopts, NULL)) != -1) {
@@ -92,4 +96,28 @@ daemon_user(const char *what, const char *spec, uid_t *uid, gid_t *gid)
 
 	if (config_user(spec, uid, gid, err, sizeof(err)) == -1)
 		fatalx("[security] %s: %s", what, err);
+}
+
+/* Another user able to write in a shared dir could swap a socket or a record. */
+int
+daemon_dir_safe(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_mode & 022) == 0)
+		return 0;
+	snprintf(err, errlen, "not a directory only root can write dir=%s", dir);
+	return -1;
+}
+
+/* An inherited fd (to /, say) would reach past any chroot. */
+void
+daemon_close_fds(void)
+{
+	long fd, max = sysconf(_SC_OPEN_MAX);
+
+	if (close_range(3, ~0U, 0) == -1)	/* ENOSYS before Linux 5.9 */
+		for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
+			close((int)fd);
 }

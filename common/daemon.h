@@ -15,8 +15,9 @@ struct daemon_opts {
 };
 
 /*
- * Parse -f FILE, -F, -d, -h/--help, -V/--version (and --once when
- * allow_once); exits 0 after help or version, 2 on a usage error.
+ * Close inherited fds (daemon_close_fds), then parse -f FILE, -F, -d, -h/--help,
+ * -V/--version (and --once when allow_once); exits 0 after help or version, 2 on a
+ * usage error.
  */
 void	daemon_args(int argc, char **argv, const char *prog, const char *usage_extra,
 	    int allow_once, struct daemon_opts *o);
@@ -24,5 +25,9 @@ void	daemon_args(int argc, char **argv, const char *prog, const char *usage_extr
 void	daemon_config(const struct daemon_opts *o, struct gwe_config *cfg);
 /* Resolve a [security] user or exit with the reason. */
 void	daemon_user(const char *what, const char *spec, uid_t *uid, gid_t *gid);
+/* 0 if dir is a directory owned by root that no one else can write, else -1 and why. */
+int	daemon_dir_safe(const char *dir, char *err, size_t errlen);
+/* Close every fd above 2: call first thing in main, before any sandbox. */
+void	daemon_close_fds(void);
 
 #endif

@@ -60,7 +60,7 @@ ipc_listen(const char *path, mode_t mode, uid_t owner, gid_t group, char *err,
 		goto fail;
 	}
 	umask(old);
-	if (chown(path, owner, group) == -1 || chmod(path, mode) == -1) {
+	if (chmod(path, mode) == -1 || chown(path, owner, group) == -1) {
 		snprintf(err, errlen, "chown/chmod %s: %s", path, strerror(errno));
 		goto fail;
 	}

@@ -37,12 +37,18 @@
  * bytes >= 0x80 (UTF-8) are allowed.  NUL cannot occur: libarchive hands out
  * names as C strings.  A libarchive warning (for instance a name that cannot
  * be converted to the current locale, or a malformed pax record) is a
- * refusal too.
+ * refusal too: pax names are UTF-8, and the daemons run in a UTF-8 locale
+ * (vfy_utf8_locale()), where valid UTF-8 passes unchanged and only broken
+ * UTF-8 not marked hdrcharset=BINARY warns.
  *
  * Also refused, beyond the letter of docs/design.md section 6 ("everything else is
  * refused"): sparse entries (their holes unpack to zeros nobody stored),
  * xattrs in the security., trusted. and system. namespaces (security.capability
  * is as good as a setuid bit), a non-directory entry for the top ("./"),
+ * a global pax header ('g') that sets path, linkpath or size (libarchive ignores
+ * global headers, POSIX and GNU tar apply them: two tools, two archives; so
+ * the headers before each entry are walked here too, from a copy of the last
+ * bytes of the stream), more than 1 MiB of headers before one entry,
  * a path going through an earlier regular file, a non-directory entry where
  * earlier entries implied a directory, a ".." in a symlink target that
  * climbs out of something not known to be a directory (it could later
@@ -71,6 +77,7 @@
 #include <unistd.h>
 
 #include "vfy_archive.h"
+#include "vfy_name.h"
 
 #define CHUNK			(64 * 1024)	/* pread and archive_read_data size */
 #define MAX_PATH_BYTES		1024
@@ -82,6 +89,8 @@
 #define OVERHEAD_BASE		GWE_MIB
 #define OVERHEAD_PER_ENTRY	4096
 #define NAME_SHOWN		200	/* bytes of a name quoted in a reason */
+#define HDRS_MAX		GWE_MIB	/* tar headers before one entry */
+#define RING			(HDRS_MAX + 4 * CHUNK)	/* the stream's last bytes kept */
 
 enum ntype { N_ROOT, N_IMPLICIT_DIR, N_DIR, N_FILE, N_SYMLINK };
 
@@ -102,6 +111,7 @@ struct ctx {
 	uint64_t off;			/* own offset into the fd */
 	unsigned char *rbuf;
 	unsigned char *dbuf;
+	unsigned char *ring;		/* stream byte at offset o: ring[o % RING] */
 	const struct gwe_limits *lim;
 	struct vfy_archive_stats *st;
 	char *reason;
@@ -333,6 +343,19 @@ nonzero_head(const void *b, size_t n)
 	return p < end ? p : NULL;
 }
 
+/* Copy n bytes between buf and the ring at stream offset at (put: into the ring). */
+static void
+ring_copy(struct ctx *c, uint64_t at, unsigned char *buf, size_t n, int put)
+{
+	size_t o, k;
+
+	for (; n > 0; at += k, buf += k, n -= k) {
+		o = (size_t)(at % RING);
+		k = RING - o < n ? RING - o : n;
+		memcpy(put ? c->ring + o : buf, put ? buf : c->ring + o, k);
+	}
+}
+
 static la_ssize_t
 inner_read(struct archive *a, void *p, const void **buf)
 {
@@ -370,6 +393,7 @@ inner_read(struct archive *a, void *p, const void **buf)
 		nz = nonzero_tail(b, n);
 		if (nz > 0)
 			c->nonzero_end = c->stream_bytes + nz;
+		ring_copy(c, c->stream_bytes, (unsigned char *)(uintptr_t)b, n, 1);
 		c->stream_bytes += n;
 		if (check_stream_limits(c) < 0) {
 			archive_set_error(a, EIO, "limit exceeded");
@@ -615,6 +639,86 @@ rs_walk(struct ctx *c, struct rstate *rs, const char *path, const char *quoted)
 	return 0;
 }
 
+/* ---- the tar headers before an entry -------------------------------------- */
+
+/* Typeflags libarchive (3.6) reads as headers of the next entry: a body of size bytes, 'V' none. */
+static int
+ext_header(unsigned char t)
+{
+	return t != '\0' && strchr("xXgLKAV", t) != NULL;
+}
+
+/* A header's size field as libarchive reads an octal one; -1 for any other kind. */
+static int64_t
+hdr_size(const unsigned char *h)
+{
+	int64_t v = 0;
+	int i = 124;
+
+	while (i < 136 && (h[i] == ' ' || h[i] == '\t'))
+		i++;
+	if ((h[124] & 0x80) != 0 || (i < 136 && h[i] == '-'))
+		return -1;
+	for (; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
+		v = v * 8 + (h[i] - '0');
+	return v;
+}
+
+/* The records of a global pax header ("LEN key=value\n"): path, linkpath, size refused. */
+static int
+check_global(struct ctx *c, uint64_t at, size_t size)
+{
+	static const char *const keys[] = { "path", "linkpath", "size" };
+	char *body = malloc(size + 1), *p, *k, *eq;
+	size_t len, i;
+	int rc = 0;
+
+	if (body == NULL)
+		return refuse(c, "out of memory");
+	ring_copy(c, at, (unsigned char *)body, size, 0);
+	for (p = body; rc == 0 && p < body + size; p += len) {
+		for (len = 0, k = p; k < body + size && *k >= '0' && *k <= '9' && len < size; k++)
+			len = len * 10 + (size_t)(*k - '0');
+		if (k == p || k >= body + size || *k != ' ' || len == 0 ||
+		    len > (size_t)(body + size - p) || p[len - 1] != '\n' ||
+		    (eq = memchr(k, '=', (size_t)(p + len - k))) == NULL) {
+			rc = refuse_entry(c, "a global pax header (typeflag g) is malformed");
+			break;
+		}
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if ((size_t)(eq - k - 1) == strlen(keys[i]) && memcmp(k + 1, keys[i],
+			    strlen(keys[i])) == 0)
+				rc = refuse_entry(c, "a global pax header (typeflag g) sets %s, "
+				    "which libarchive ignores and other tar tools apply", keys[i]);
+	}
+	free(body);
+	return rc;
+}
+
+/* The headers in the stream's [at, end) up to the entry's own: libarchive shows none. */
+static int
+check_headers(struct ctx *c, uint64_t at, uint64_t end)
+{
+	unsigned char h[512];
+	int64_t size;
+
+	if (end < at || end - at > HDRS_MAX || c->stream_bytes - at > RING)
+		return refuse_entry(c, "more than %" PRIu64 " bytes of tar headers",
+		    (uint64_t)HDRS_MAX);
+	for (; at + 512 <= end; at += 512 + (((uint64_t)size + 511) & ~(uint64_t)511)) {
+		ring_copy(c, at, h, sizeof(h), 0);
+		if (!ext_header(h[156]))
+			return 0;
+		size = h[156] == 'V' ? 0 : hdr_size(h);
+		if (size < 0 || (uint64_t)size > end - at)
+			return refuse_entry(c, "a tar header (typeflag %c) with a size field "
+			    "not followed here", h[156]);
+		if (h[156] == 'g' && check_global(c, at + 512, (size_t)size) < 0)
+			return -1;
+	}
+	return refuse_entry(c, "tar headers not followed here");
+}
+
 /* ---- one entry ------------------------------------------------------------ */
 
 /* Where an entry's path leads (entry_walk): the parent and the last component. */
@@ -854,8 +958,8 @@ check_install(struct ctx *c, const struct epath *ep, enum ntype nt, mode_t mode,
 	if (nt != N_FILE)
 		return refuse_entry(c, "install.sh is %s, not a regular file",
 		    nt == N_DIR ? "a directory" : "a symlink");
-	if ((mode & 0111) == 0)
-		return refuse_entry(c, "install.sh is not executable");
+	if (!VFY_INSTALL_EXEC(mode))
+		return refuse_entry(c, "install.sh is not executable by its owner");
 	*is_install = 1;
 	c->have_install = 1;
 	return 0;
@@ -964,6 +1068,8 @@ check_tail(struct ctx *c)
 	if (c->nonzero_end > (uint64_t)tar_end)
 		return refuse(c, "non-zero data after the tar end-of-archive marker "
 		    "(the tar ends at decompressed offset %" PRId64 ")", (int64_t)tar_end);
+	if (check_headers(c, c->entries_end, (uint64_t)tar_end) < 0)
+		return -1;
 	/* 2. The rest of the decompressed stream. */
 	while (!c->outer_eof) {
 		rr = archive_read_data_block(c->outer, &b, &n, &o);
@@ -1078,9 +1184,10 @@ check_all(struct ctx *c)
 		if (c->st->entries > c->lim->max_entries)
 			return refuse(c, "more than max_entries %" PRIu64 " entries",
 			    c->lim->max_entries);
-		if (check_entry(c, e, &is_install) < 0)
-			return -1;
-		if (read_entry_data(c, is_install) < 0)
+		pos = archive_filter_bytes(c->inner, 0);
+		if (check_entry(c, e, &is_install) < 0 ||
+		    check_headers(c, c->entries_end, (uint64_t)pos) < 0 ||
+		    read_entry_data(c, is_install) < 0)
 			return -1;
 		/* Its data read, the entry ends at the next 512-byte boundary. */
 		pos = archive_filter_bytes(c->inner, 0);
@@ -1123,7 +1230,8 @@ vfy_archive_check_fd(int fd, uint64_t size, const struct gwe_limits *lim,
 		    size, lim->max_tarball_bytes);
 	c.rbuf = malloc(CHUNK);
 	c.dbuf = malloc(CHUNK);
-	if (c.rbuf == NULL || c.dbuf == NULL) {
+	c.ring = malloc(RING);
+	if (c.rbuf == NULL || c.dbuf == NULL || c.ring == NULL) {
 		refuse(&c, "out of memory");
 		goto out;
 	}
@@ -1147,5 +1255,6 @@ out:
 	table_free(&c);
 	free(c.rbuf);
 	free(c.dbuf);
+	free(c.ring);
 	return c.refused ? -1 : 0;
 }

@@ -7,11 +7,13 @@
  * APP has no '.', so the first '.' of a name ends the app and must be
  * followed by 'v'; the version runs from there to the ".tar.gz" suffix.
  */
+#include <locale.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/util.h"
 #include "vfy_name.h"
 
@@ -116,70 +118,30 @@ vfy_version_valid(const char *version)
 	return part_valid(version, 1);
 }
 
+/* A part ends at '.' or NUL, where strspn() stops too. */
 static int
 all_digits(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!is_digit((unsigned char)s[i]))
-			return 0;
-	return 1;
+	return len > 0 && strspn(s, "0123456789") == len;
 }
 
-static int
-sign_of(int v)
-{
-	return (v > 0) - (v < 0);
-}
-
-/* Numbers of any length, without overflow: skip leading zeros, then length, then bytes. */
-static int
-cmp_numeric(const char *a, size_t alen, const char *b, size_t blen)
-{
-	int r;
-
-	while (alen > 1 && *a == '0') {
-		a++;
-		alen--;
-	}
-	while (blen > 1 && *b == '0') {
-		b++;
-		blen--;
-	}
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	r = memcmp(a, b, alen);
-	return sign_of(r);
-}
-
-static int
-cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
-{
-	int r;
-
-	r = memcmp(a, b, alen < blen ? alen : blen);
-	if (r != 0)
-		return sign_of(r);
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	return 0;
-}
-
+/* One part: numbers (of any length: leading zeros off, then the longer wins) before words. */
 static int
 cmp_part(const char *a, size_t alen, const char *b, size_t blen)
 {
-	int an, bn;
+	int an = all_digits(a, alen), bn = all_digits(b, blen), r;
 
-	an = all_digits(a, alen);
-	bn = all_digits(b, blen);
-	if (an && bn)
-		return cmp_numeric(a, alen, b, blen);
 	if (an != bn)
 		return an ? -1 : 1;
-	return cmp_bytes(a, alen, b, blen);
+	for (; an && alen > 1 && *a == '0'; a++, alen--)
+		;
+	for (; bn && blen > 1 && *b == '0'; b++, blen--)
+		;
+	if (an && alen != blen)
+		return alen < blen ? -1 : 1;
+	if ((r = memcmp(a, b, alen < blen ? alen : blen)) != 0)
+		return r < 0 ? -1 : 1;
+	return alen == blen ? 0 : alen < blen ? -1 : 1;
 }
 
 int
@@ -203,4 +165,11 @@ vfy_version_cmp(const char *a, const char *b)
 	if (*a == *b)
 		return 0;
 	return *a == '\0' ? -1 : 1;
+}
+
+void
+vfy_utf8_locale(void)
+{
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		log_warnx("no C.UTF-8 locale: pax names beyond ASCII will be refused");
 }

@@ -9,6 +9,8 @@
 #ifndef GWE_VFY_NAME_H
 #define GWE_VFY_NAME_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 
 #define VFY_APP_MAX	64
@@ -16,6 +18,11 @@
 /* 64 + ".v" + 32 + ".tar.gz" */
 #define VFY_NAME_MAX	(VFY_APP_MAX + 2 + VFY_VERSION_MAX + 7)
 #define VFY_REASON_MAX	256
+/*
+ * install.sh runs as root, extracted as root's: the owner's execute bit is the
+ * one that speaks for it (root's execve() would take any).  One rule for both.
+ */
+#define VFY_INSTALL_EXEC(mode)	(((mode) & S_IXUSR) != 0)
 
 /*
  * Parse and check a tarball name.  On success fills app and version
@@ -35,5 +42,11 @@ int	vfy_version_valid(const char *version);
  * common parts are equal.  Returns <0, 0, >0.
  */
 int	vfy_version_cmp(const char *a, const char *b);
+/*
+ * libarchive turns pax names (UTF-8) into the locale's charset and warns when
+ * it cannot, which both refuse: in a UTF-8 locale they pass byte for byte.  Call
+ * before any sandbox (it reads the locale); without one it logs a warning.
+ */
+void	vfy_utf8_locale(void);
 
 #endif

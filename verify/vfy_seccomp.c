@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -109,6 +110,12 @@ static const struct narrow sc_narrow[] = {
 	{ SCMP_SYS(fcntl), SCMP_ACT_ALLOW, 1, { CMP(1, SCMP_CMP_EQ, F_GETFL, 0) } },
 	/* log.c's dprintf(2, ...) seeks on stderr; no other fd may be seeked. */
 	{ SCMP_SYS(lseek), SCMP_ACT_ALLOW, 1, { CMP(0, SCMP_CMP_EQ, STDERR_FILENO, 0) } },
+	/*
+	 * ... and asks whether stderr is a terminal when it is a character
+	 * device (/dev/null under systemd's StandardError=null, or a tty).
+	 */
+	{ SCMP_SYS(ioctl), SCMP_ACT_ALLOW, 2, { CMP(0, SCMP_CMP_EQ, STDERR_FILENO, 0),
+	    CMP(1, SCMP_CMP_EQ, TCGETS, 0) } },
 	/* ipc_accept's SO_PEERCRED check, nothing else. */
 	{ SCMP_SYS(getsockopt), SCMP_ACT_ALLOW, 2, { CMP(1, SCMP_CMP_EQ, SOL_SOCKET, 0),
 	    CMP(2, SCMP_CMP_EQ, SO_PEERCRED, 0) } },

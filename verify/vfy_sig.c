@@ -54,19 +54,6 @@ struct line {
 	size_t		 len;
 };
 
-static int
-crypto_ready(void)
-{
-	static int ready;
-
-	if (!ready) {
-		if (sodium_init() < 0)
-			return -1;
-		ready = 1;
-	}
-	return 0;
-}
-
 /*
  * Key id as minisign prints it in its comments: the 8 bytes as a
  * little-endian number, upper-case hex, no leading zeros ("%" PRIX64).
@@ -273,12 +260,8 @@ keyring_find(const struct vfy_keyring *kr, const uint8_t keyid[VFY_KEYID_LEN])
 	return NULL;
 }
 
-/*
- * Add the key file name, relative to dirfd (or AT_FDCWD); path names it
- * in reasons.  oflags adds to the open flags (O_NOFOLLOW).
- */
-static int
-keyring_add_at(struct vfy_keyring *kr, int dirfd, const char *name,
+int
+vfy_keyring_add_at(struct vfy_keyring *kr, int dirfd, const char *name,
     const char *path, int oflags, char *reason, size_t reasonlen)
 {
 	char *buf, why[VFY_REASON_MAX];
@@ -315,13 +298,6 @@ keyring_add_at(struct vfy_keyring *kr, int dirfd, const char *name,
 	memcpy(pk.source, path, strlen(path) + 1);
 	kr->keys[kr->n++] = pk;
 	return 0;
-}
-
-int
-vfy_keyring_add_file(struct vfy_keyring *kr, const char *path, char *reason,
-    size_t reasonlen)
-{
-	return keyring_add_at(kr, AT_FDCWD, path, path, 0, reason, reasonlen);
 }
 
 static int
@@ -415,7 +391,7 @@ vfy_keyring_load_dir(struct vfy_keyring *kr, const char *dir, char *reason,
 			r = gwe_errf(reason, reasonlen, "keys: %s: path too long",
 			    names[i]);
 		else
-			r = keyring_add_at(kr, dirfd(d), names[i], path,
+			r = vfy_keyring_add_at(kr, dirfd(d), names[i], path,
 			    O_NOFOLLOW, reason, reasonlen);
 	}
 	free_names(names, n);
@@ -459,8 +435,8 @@ digest_fd(int fd, uint64_t size, uint8_t digest[VFY_DIGEST_LEN])
 		errno = EFBIG;
 		return -1;
 	}
-	if (crypto_ready() == -1 ||
-	    crypto_generichash_init(&st, NULL, 0, VFY_DIGEST_LEN) != 0) {
+	/* sodium_init(): 1 when done before, as it is in the sandboxes. */
+	if (sodium_init() < 0 || crypto_generichash_init(&st, NULL, 0, VFY_DIGEST_LEN) != 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -597,7 +573,7 @@ vfy_sig_check_fd(int fd, uint64_t size, const char *name,
 	memset(digest, 0, VFY_DIGEST_LEN);
 	if (name == NULL || sig == NULL || kr == NULL)
 		return gwe_errf(reason, reasonlen, "signature: nothing to check");
-	if (crypto_ready() == -1)
+	if (sodium_init() < 0)
 		return gwe_errf(reason, reasonlen, "signature: sodium_init failed");
 	/* The digest first, so it can be logged with any refusal. */
 	if ((dr = digest_fd(fd, size, digest)) != 0) {

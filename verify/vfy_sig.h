@@ -47,11 +47,12 @@ struct vfy_minisig {
 int	vfy_pubkey_parse(const char *text, size_t len, struct vfy_pubkey *out,
 	    char *reason, size_t reasonlen);
 /*
- * Add one public key file (a regular file of at most 4 KiB) to the ring;
- * a key id already there is skipped (the first one is kept).
+ * Add the public key file name (regular, at most 4 KiB), relative to dirfd
+ * (or AT_FDCWD), named path in reasons, opened with oflags added; a key id
+ * already there is skipped (the first one is kept).
  */
-int	vfy_keyring_add_file(struct vfy_keyring *kr, const char *path,
-	    char *reason, size_t reasonlen);
+int	vfy_keyring_add_at(struct vfy_keyring *kr, int dirfd, const char *name,
+	    const char *path, int oflags, char *reason, size_t reasonlen);
 /*
  * Empty kr, then load every regular *.pub in dir (sorted by name; dot
  * files, symlinks and other non-regular entries are skipped); an

@@ -1,5 +1,6 @@
-/* Reading a .minisig file (verify/vfy_sig_file.h). */
+/* Reading a .minisig file, adding one key file (verify/vfy_sig_file.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,4 +32,11 @@ vfy_sig_read_file(const char *path, size_t max, char *buf, size_t bufsize, size_
 	free(text);
 	*len = n;
 	return 0;
+}
+
+int
+vfy_keyring_add_file(struct vfy_keyring *kr, const char *path, char *reason,
+    size_t reasonlen)
+{
+	return vfy_keyring_add_at(kr, AT_FDCWD, path, path, 0, reason, reasonlen);
 }

@@ -95,7 +95,7 @@ extract_all(struct xstate *x, struct archive *in, struct archive *out,
 		return gwe_errf(reason, len, "extract: %s", archive_error_string(out));
 	/* A regular executable file, not a link that could lead anywhere. */
 	if (lstat("install.sh", &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & S_IXUSR) == 0)
+	    !VFY_INSTALL_EXEC(st.st_mode))
 		return gwe_errf(reason, len, "archive: no executable regular file install.sh");
 	return 0;
 }

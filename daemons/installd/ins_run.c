@@ -111,7 +111,7 @@ int
 ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 {
 	uint64_t t0 = now_ms();
-	int p[2], pidfd, st, killed, i;
+	int p[2], pidfd, st, killed, i, rc = 0;
 	pid_t pid;
 
 	res->output_len = 0;
@@ -133,6 +133,7 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 	    write(p[0], "", 1) != 1) {	/* the go-ahead */
 		log_warn("install.sh not run: cannot record its group pid=%d", (int)pid);
 		kill(pid, SIGKILL);
+		rc = -2;
 	}
 	if (((pidfd = pidfd_open(pid, 0)) == -1 && errno != ENOSYS) ||
 	    fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
@@ -156,5 +157,5 @@ ins_run(struct ins_ctx *ctx, struct ins_job *j, struct ipc_result *res)
 	res->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	res->status = res->exit_code == 0 && !killed ? IPC_ST_INSTALLED : IPC_ST_FAILED;
 	res->truncated = res->output_total > res->output_len;
-	return 0;
+	return rc;
 }

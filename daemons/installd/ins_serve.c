@@ -24,6 +24,7 @@ install(struct ins_ctx *ctx, const struct ipc_install_req *r, int fd,
 {
 	static struct ins_job j;
 	char reason[IPC_TEXT_LEN];
+	int rc;
 
 	memset(&j, 0, sizeof(j));
 	j.job = r->job;
@@ -38,9 +39,10 @@ install(struct ins_ctx *ctx, const struct ipc_install_req *r, int fd,
 		ins_result_text(res, IPC_ST_ERROR, r->name, "cannot prepare the install");
 	} else if (ins_extract(ctx, fd, r->size, j.staging, reason, sizeof(reason)) == -1)
 		ins_result_text(res, IPC_ST_REFUSED, r->name, reason);
-	else if (ins_run(ctx, &j, res) == -1) {
+	else if ((rc = ins_run(ctx, &j, res)) != 0) {
 		log_warn("cannot start install.sh job=%llu", (unsigned long long)r->job);
-		ins_result_text(res, IPC_ST_ERROR, r->name, "cannot start install.sh");
+		ins_result_text(res, IPC_ST_ERROR, r->name, rc == -1 ? "cannot start install.sh" :
+		    "install.sh not run: its group could not be written to the marker");
 	} else if (ins_app_update(ctx, r, res) == -1)
 		fatal("cannot update the installed-apps record");
 	ins_result_save(ctx, res);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sodium.h>
 
+#include "../../common/daemon.h"
 #include "../../common/safefile.h"
 #include "installd.h"
 
@@ -216,9 +217,8 @@ ins_each(const char *dir, int (*fn)(const char *, void *), void *arg)
 void
 ins_state_init(struct ins_ctx *ctx)
 {
-	char top[PATH_MAX], *dirs[] = { ctx->cfg.state_dir, top, ctx->apps_dir,
-	    ctx->results_dir, ctx->staging_dir };
-	struct stat st;
+	char top[PATH_MAX], err[PATH_MAX + 64], *dirs[] = { ctx->cfg.state_dir, top,
+	    ctx->apps_dir, ctx->results_dir, ctx->staging_dir };
 	size_t i;
 
 	gwe_strlcpy(top, path_of(ctx->cfg.state_dir, "installd", 0), PATH_MAX);
@@ -229,13 +229,12 @@ ins_state_init(struct ins_ctx *ctx)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		mode_t mode = i == 0 ? 0755 : 0700;
 
-		/* chmod too: our umask would make state_dir 0700 and lock netd out. */
-		if (mkdir(dirs[i], mode) == 0 ? chmod(dirs[i], mode) == -1 :
-		    errno != EEXIST)
+		/* chmod: our umask would lock netd out; the parent's fsync: a power cut. */
+		if (mkdir(dirs[i], mode) == 0 ? chmod(dirs[i], mode) == -1 ||
+		    safe_sync_parent(dirs[i]) == -1 : errno != EEXIST)
 			fatal("mkdir %s", dirs[i]);
-		if (lstat(dirs[i], &st) == -1 || !S_ISDIR(st.st_mode) ||
-		    st.st_uid != 0 || (st.st_mode & 022) != 0)
-			fatalx("not a directory only root can write dir=%s", dirs[i]);
+		if (daemon_dir_safe(dirs[i], err, sizeof(err)) == -1)
+			fatalx("%s", err);
 	}
 }
 

@@ -93,6 +93,7 @@ main(int argc, char **argv)
 	if (chdir("/") == -1)
 		fatal("chdir /");
 	daemon_user("verify_user", ctx.cfg.verify_user, &vuid, &vgid);
+	vfy_utf8_locale();
 	if (vfy_keyring_load_policy(&ctx.kr, ctx.cfg.keys_dir, ctx.cfg.require_signature,
 	    err, sizeof(err)) == -1)
 		fatalx("%s", err);
@@ -104,6 +105,8 @@ main(int argc, char **argv)
 	/* run_dir is shared with the other daemons: 0755 despite our umask. */
 	if (mkdir(ctx.cfg.run_dir, 0755) == 0 && chmod(ctx.cfg.run_dir, 0755) == -1)
 		fatal("chmod %s", ctx.cfg.run_dir);
+	if (daemon_dir_safe(ctx.cfg.run_dir, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (snprintf(path, sizeof(path), "%s/installd.sock", ctx.cfg.run_dir) >=
 	    (int)sizeof(path))
 		fatalx("run_dir too long");

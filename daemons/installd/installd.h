@@ -56,7 +56,7 @@ extern const size_t ins_nhandlers;
 int	ins_check(struct ins_ctx *, const struct ipc_install_req *, int fd,
 	    char *reason, size_t reasonlen);
 
-/* ins_run.c */
+/* ins_run.c: 0 it ran, -1 it could not start, -2 killed before it ran (no marker). */
 int	ins_run(struct ins_ctx *, struct ins_job *, struct ipc_result *);
 
 /* ins_state.c */

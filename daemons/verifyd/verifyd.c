@@ -167,6 +167,8 @@ open_sockets(void)
 
 	if (mkdir(env.cfg.run_dir, 0755) == -1 && errno != EEXIST)
 		fatal("mkdir run_dir=%s", env.cfg.run_dir);
+	if (daemon_dir_safe(env.cfg.run_dir, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	path_in_run(path, sizeof(path), VFYD_SOCK);
 	if ((env.lfd = ipc_listen(path, 0600, env.net_uid, env.net_gid, err,
 	    sizeof(err))) == -1)
@@ -208,6 +210,7 @@ main(int argc, char **argv)
 	daemon_user("verify_user", env.cfg.verify_user, &env.vfy_uid, &env.vfy_gid);
 	env.nfd = -1;
 	signal(SIGPIPE, SIG_IGN);
+	vfy_utf8_locale();
 	load_keys();
 	open_sockets();
 	if (!o.foreground && daemon(0, 0) == -1)

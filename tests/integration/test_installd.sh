@@ -34,10 +34,11 @@ conf $T/keep.conf "limits.keep_staging = true"
 conf $T/unsigned.conf "security.require_signature = false"
 
 # GWE_WRAP, when set, prefixes the daemon's command line (tests/valgrind.sh).
+# Started with fd 7 open on /, which the installer must close.
 start() {
 	rm -f $SOCK
 	n0=$(cat $LOG 2>/dev/null | grep -c ' started ')
-	${GWE_WRAP:-} "$INSTALLD" -F -f "$1" 2>>$LOG &
+	${GWE_WRAP:-} "$INSTALLD" -F -f "$1" 2>>$LOG 7< / &
 	IPID=$!
 	TAP_PIDS="$TAP_PIDS $IPID"
 	wait_for 10 sh -c "[ \$(grep -c ' started ' $LOG) -gt $n0 ]"
@@ -64,6 +65,8 @@ check "socket is 0600 and owned by the verifier's uid" \
 	test "$(stat -c '%a %u' $SOCK)" = "600 $VFY_UID"
 check "state dir is root's, 0755, shared" test "$(stat -c '%a %u' $T/state)" = "755 0"
 check "the installer's own state dir is root's, 0700" test "$(stat -c '%a %u' $T/state/installd)" = "700 0"
+check "started with fd 7 open on /: no fd of the installer leads to / any more" \
+	sh -c "! ls -l /proc/$IPID/fd | grep -q ' -> /\$'"
 
 # ---- a good install -----------------------------------------------------
 pkg good.v1.0.tar.gz 'echo "hello from install.sh app=$GWE_APP version=$GWE_VERSION"
@@ -85,6 +88,41 @@ check "log line: install done app= version= exit=0 secs=" \
 	grep -q 'install done app=good version=1.0 exit=0 secs=' $LOG
 check "staging dir removed after the install" test -z "$(ls -A $T/state/installd/staging)"
 check "result forgotten after ACK" test -z "$(ls -A $T/state/installd/results)"
+
+# ---- UTF-8 names in pax records (Python's tarfile, tar --format=posix) ------
+# install.sh finds the very bytes: a path, a symlink target; the owner is UTF-8 too.
+UTF_SH='#!/bin/sh
+[ -f "caf\303\251/\342\202\254.txt" ] && [ "$(readlink "l\303\257en")" = "caf\303\251/\342\202\254.txt" ] &&
+	echo "utf8 names extracted as they are"'
+printf '%b\n' "$UTF_SH" > $T/utf.sh
+if command -v python3 > /dev/null; then
+	python3 - $T/pkgs/pyutf.v1.0.tar.gz $T/utf.sh <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT) as t:
+    ti = t.gettarinfo(sys.argv[2], arcname="install.sh")
+    ti.mode, ti.uname = 0o755, "j\u00fcrgen"
+    with open(sys.argv[2], "rb") as f:
+        t.addfile(ti, f)
+    ti = tarfile.TarInfo("caf\u00e9/\u20ac.txt")
+    t.addfile(ti)
+    ti = tarfile.TarInfo("l\u00efen")
+    ti.type, ti.linkname = tarfile.SYMTYPE, "caf\u00e9/\u20ac.txt"
+    t.addfile(ti)
+PY
+	app_sign $T/pkgs/pyutf.v1.0.tar.gz
+	inst pyutf.v1.0.tar.gz --job 6
+	check "python tarfile PAX with UTF-8 path, link, owner: installed, names as written" \
+		sh -c "grep -q '^status=installed' $T/r && grep -q 'utf8 names extracted as they are' $T/r"
+else
+	skip "python tarfile PAX with UTF-8 names" "no python3"
+fi
+mkdir -p $T/src/putf && cp $T/utf.sh $T/src/putf/install.sh && chmod 755 $T/src/putf/install.sh
+(cd $T/src/putf && mkdir -p café && : > café/€.txt && ln -sf café/€.txt lïen &&
+	LC_ALL=C.UTF-8 tar --format=posix --owner=jürgen:0 -czf $T/pkgs/putf.v1.0.tar.gz install.sh café lïen)
+app_sign $T/pkgs/putf.v1.0.tar.gz
+inst putf.v1.0.tar.gz --job 7
+check "tar --format=posix with UTF-8 path, link, owner: installed, names as written" \
+	sh -c "grep -q '^status=installed' $T/r && grep -q 'utf8 names extracted as they are' $T/r"
 
 # ---- install.sh fails ---------------------------------------------------
 pkg fail.v1.0.tar.gz 'echo "failing now"; exit 3'
@@ -243,8 +281,40 @@ check "staging dir is 0700" test "$(stat -c %a $kept)" = 700
 check "setuid/setgid/sticky/world-writable dropped at extraction" \
 	sh -c "[ \$(stat -c %a $kept/suid) = 755 ] && [ \$(stat -c %a $kept/d) = 755 ]"
 
-# ---- start-up checks --------------------------------------------------------
+# ---- the marker with install.sh's group cannot be written ------------------
+# A job's renames (safe_write): 1 the "interrupted" result, 2 the marker, 3 the
+# marker with install.sh's group; the third fails here.
 stop
+if command -v strace > /dev/null; then
+	wrap=${GWE_WRAP:-}
+	GWE_WRAP="strace -o /dev/null -e trace=rename -e inject=rename:error=EIO:when=3"
+	start $T/gwe.conf
+	GWE_WRAP=$wrap
+	pkg nomark.v1.0.tar.gz "echo ran > $T/nomark.ran"
+	inst nomark.v1.0.tar.gz --job 91
+	check "marker not written: status error, the reason names the marker" \
+		sh -c "grep -q '^status=error' $T/r && grep -q 'marker' $T/r"
+	[ -n "${VERBOSE:-}" ] && diag "$(cat $T/r)"
+	check "... install.sh did not run" test ! -e $T/nomark.ran
+	$IC apps > $T/apps 2>&1
+	check "... and the installed-apps record is unchanged" sh -c "! grep -q app=nomark $T/apps"
+	kill $(pgrep -P $IPID) 2>/dev/null
+	stop
+else
+	skip "marker not written: status error" "no strace"
+fi
+
+# ---- run_dir, like state_dir: only root may write it --------------------------
+for how in "chmod 775" "chmod 757" "chown $NET_UID"; do
+	rm -rf $T/badrun && mkdir -m 755 $T/badrun && $how $T/badrun
+	sed "s|run_dir = .*|run_dir = $T/badrun|" $T/gwe.conf > $T/badrun.conf
+	timeout 5 "$INSTALLD" -F -f $T/badrun.conf > $T/br.log 2>&1
+	rc=$?
+	check "run_dir after $how: refuses to start, naming the dir" \
+		sh -c "[ $rc = 1 ] && grep -q 'not a directory only root can write dir=$T/badrun' $T/br.log"
+done
+
+# ---- start-up checks --------------------------------------------------------
 mkdir -p $T/nokeys
 sed "s|keys_dir = .*|keys_dir = $T/nokeys|" $T/gwe.conf > $T/nokeys.conf
 timeout 5 "$INSTALLD" -F -f $T/nokeys.conf > $T/nk.log 2>&1

@@ -61,6 +61,47 @@ sign "$W/other.key" "$HOSTILE2"
 UNSIGNED=$W/nosig.v3.tar.gz
 cp "$GOOD" "$UNSIGNED"
 
+# UTF-8 names in pax records, as Python's tarfile and `tar --format=posix` write
+# them: a path, a symlink target and an owner name.
+PYUTF=$W/pyutf8.v1.0.tar.gz
+python3 - "$PYUTF" "$W/src/install.sh" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT) as t:
+    ti = t.gettarinfo(sys.argv[2], arcname="install.sh")
+    ti.uname = "j\u00fcrgen"
+    with open(sys.argv[2], "rb") as f:
+        t.addfile(ti, f)
+    ti = tarfile.TarInfo("caf\u00e9/\u20ac.txt")
+    ti.size = 3
+    t.addfile(ti, io.BytesIO(b"eur"))
+    ti = tarfile.TarInfo("l\u00efen")
+    ti.type = tarfile.SYMTYPE
+    ti.linkname = "caf\u00e9/\u20ac.txt"
+    t.addfile(ti)
+PY
+sign "$W/test.key" "$PYUTF"
+mkdir -p "$W/utf"
+cp "$W/src/install.sh" "$W/utf/"
+mkdir "$W/utf/café" && echo eur > "$W/utf/café/€.txt" && ln -s "café/€.txt" "$W/utf/lïen"
+POSIXUTF=$W/posixutf8.v1.0.tar.gz
+LC_ALL=C.UTF-8 tar --format=posix --owner=jürgen:0 -C "$W/utf" -czf "$POSIXUTF" install.sh café lïen
+sign "$W/test.key" "$POSIXUTF"
+# A global pax header ('g') that names a path: libarchive ignores it, tar applies it.
+GLOBAL=$W/global.v1.0.tar.gz
+python3 - "$GLOBAL" "$W/src/install.sh" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT,
+                  pax_headers={"path": "evil.sh"}) as t:
+    t.add(sys.argv[2], arcname="install.sh")
+PY
+sign "$W/test.key" "$GLOBAL"
+# install.sh executable by its group and others only: root, its owner, may not run it.
+mkdir -p "$W/oexec"
+cp "$W/src/install.sh" "$W/oexec/" && chmod 0655 "$W/oexec/install.sh"
+OEXEC=$W/oexec.v1.0.tar.gz
+tar -C "$W/oexec" -czf "$OEXEC" install.sh
+sign "$W/test.key" "$OEXEC"
+
 conf() {	# conf FILE [extra security line]
 	: > "$1"
 	conf_base "$1" "$T"
@@ -79,7 +120,8 @@ mkfifo "$T/verifyd.fifo"
 cat "$T/verifyd.fifo" > "$T/verifyd.log" &
 CATPID=$!
 TAP_PIDS="$TAP_PIDS $CATPID"
-"$B/gwe-verifyd" -F -f "$T/gwe.conf" 2> "$T/verifyd.fifo" &
+# Started with fd 7 open on /: it must not keep it into its sandbox.
+"$B/gwe-verifyd" -F -f "$T/gwe.conf" 2> "$T/verifyd.fifo" 7< / &
 VPID=$!
 TAP_PIDS="$TAP_PIDS $VPID"
 if wait_for 15 grep -q "verifyd ready" "$T/verifyd.log"; then
@@ -150,10 +192,22 @@ case $out in
 *) not_ok "bad name refused"; diag "$out";;
 esac
 
+# verified JOB FILE PATTERN WHAT: FILE and its signature as job JOB; ok WHAT if the answer matches.
+verified() {
+	out=$("$TOOL" verify "$SOCK" "$NET_UID" "$2" "$2.minisig" --job "$1")
+	case $out in $3) ok "$4";; *) not_ok "$4"; diag "$out";; esac
+}
+verified 23 "$PYUTF" "*status=1 exit=0 job=23*" "UTF-8 pax path, link target, owner (Python tarfile): accepted"
+verified 24 "$POSIXUTF" "*status=1 exit=0 job=24*" "UTF-8 pax path, link target, owner (tar --format=posix): accepted"
+verified 21 "$GLOBAL" "*status=3*a global pax header (typeflag g) sets path*" \
+	"global pax header setting path: refused, naming header and key"
+verified 22 "$OEXEC" "*status=3*install.sh is not executable by its owner*" \
+	"install.sh mode 0655 (no owner x): refused as the installer would"
+
 n=$(grep -c "^install_req" "$T/installd.out")
-check "nothing refused reached the installer (1 INSTALL_REQ so far)" test "$n" = 1
+check "nothing refused reached the installer (3 INSTALL_REQs so far)" test "$n" = 3
 check "ACKs of the verifier's own refusals stay in the verifier" \
-	sh -c "! grep -Eq 'ack job=1[2-79]' '$T/installd.out'"
+	sh -c "! grep -Eq 'ack job=(1[2-79]|2[12])' '$T/installd.out'"
 
 out=$("$TOOL" apps "$SOCK" "$NET_UID")
 case $out in
@@ -206,6 +260,8 @@ else
 	check "RLIMIT_AS set" grep -Eq "^Max address space +1073741824 +1073741824 " "$lim"
 fi
 check "still alive after every case above (nothing hit the filter)" kill -0 "$VPID"
+check "started with fd 7 open on /: no fd of the daemon leads to / any more" \
+	sh -c "! ls -l /proc/$VPID/fd | grep -q ' -> /\$'"
 
 # ---- sandbox_probe: the same sandbox function, then a forbidden call --------------
 PROOT=$T/probe-root
@@ -268,6 +324,26 @@ chk -f "$T/nosig.conf" -z "$BADSIG"
 check "check-tarball: require_signature=false still checks a signature that is there" test "$(rc)" = 1
 chk -z
 check "check-tarball: usage error is exit 2" test "$(rc)" = 2
+for f in "$PYUTF" "$POSIXUTF"; do
+	chk -f "$T/gwe.conf" -z "$f"
+	check "check-tarball: UTF-8 pax names ($(basename "$f")) accepted" test "$(rc) $(first)" = "0 accepted"
+done
+chk -f "$T/gwe.conf" -z "$GLOBAL"
+check "check-tarball: a global pax header setting path is refused" \
+	sh -c "test $(rc) = 1 && grep -q 'global pax header (typeflag g) sets path' '$T/chk.out'"
+# The child that parses the archive, started with fd 7 on /, caught opening a fifo.
+mkfifo "$W/fifo.v1.0.tar.gz"
+"$G" -f "$T/gwe.conf" -z "$W/fifo.v1.0.tar.gz" > "$T/fifo.out" 2>&1 7< / &
+GPID=$!
+wait_for 5 sh -c "pgrep -P $GPID > /dev/null"
+C=$(pgrep -P $GPID | head -n 1)
+wait_for 5 grep -Eq 'wait_for_partner|fifo_open' "/proc/$C/wchan"
+fds=$(ls "/proc/$C/fd" 2>&1 | sort -n | tr '\n' ' ')
+check "check-tarball: its sandboxed child keeps fds 0, 1 (the verdict), 2 only" test "$fds" = "0 1 2 "
+[ "$fds" = "0 1 2 " ] || diag "fds of the child: $fds"
+: > "$W/fifo.v1.0.tar.gz"
+wait "$GPID"
+check "check-tarball: a fifo is not a regular file (exit 2)" test $? = 2
 if command -v setpriv > /dev/null; then
 	asuser() { setpriv --reuid "$VFY_UID" --regid "$VFY_UID" --clear-groups "$@"; }
 	out=$(asuser "$G" -z "$GOOD" --pubkey "$T/keys/test.pub" 2>&1)
@@ -314,6 +390,40 @@ sed -e "s|keys_dir = .*|keys_dir = $T/nokeys|" "$T/gwe.conf" > "$T/nokeys.conf"
 timeout 20 "$B/gwe-verifyd" -F -f "$T/nokeys.conf" 2> "$T/nokeys.log"
 check "no trusted key and require_signature: refuses to start (exit 1)" test $? = 1
 check "... and says why" grep -q "no trusted key" "$T/nokeys.log"
+# As systemd runs it: no CAP_FOWNER in the bounding set (the socket is
+# chmod'ed before it is given to net_user) and stderr on /dev/null, a
+# character device, which glibc asks TCGETS of (allowed on fd 2 only).
+if command -v setpriv > /dev/null; then
+	mkdir -p "$T/run4"
+	sed -e "s|run_dir = .*|run_dir = $T/run4|" "$T/gwe.conf" > "$T/run4.conf"
+	"$B/tests/fake_installd" "$T/run4" "$VFY_UID" > "$T/installd4.out" 2>&1 &
+	TAP_PIDS="$TAP_PIDS $!"
+	wait_for 10 test -S "$T/run4/installd.sock"
+	setpriv --bounding-set -fowner "$B/gwe-verifyd" -F -f "$T/run4.conf" 2> /dev/null &
+	V4=$!
+	TAP_PIDS="$TAP_PIDS $V4"
+	wait_for 15 test -S "$T/run4/verifyd.sock"
+	sleep 1
+	out=$("$TOOL" verify "$T/run4/verifyd.sock" "$NET_UID" "$GOOD" "$GOOD.minisig" --job 41)
+	case $out in
+	*"status=1 exit=0 job=41"*) ok "without CAP_FOWNER, stderr on /dev/null: it listens and verifies";;
+	*) not_ok "without CAP_FOWNER, stderr on /dev/null: it listens and verifies"
+	   diag "$out alive=$(kill -0 "$V4" 2>/dev/null && echo yes || echo no)";;
+	esac
+	pid_stop "$V4"
+else
+	skip "without CAP_FOWNER, stderr on /dev/null" "needs setpriv (util-linux)"
+fi
+
+# run_dir holds the sockets: writable by anyone but root, it could swap them.
+for how in "chmod 775" "chmod 757" "chown $NET_UID"; do
+	rm -rf "$T/badrun" && mkdir -m 755 "$T/badrun" && $how "$T/badrun"
+	sed -e "s|run_dir = .*|run_dir = $T/badrun|" "$T/gwe.conf" > "$T/badrun.conf"
+	timeout 20 "$B/gwe-verifyd" -F -f "$T/badrun.conf" 2> "$T/badrun.log"
+	rc=$?
+	check "run_dir after $how: refuses to start (exit 1), naming the dir" sh -c "[ $rc = 1 ] &&
+	    grep -q 'not a directory only root can write dir=$T/badrun' '$T/badrun.log'"
+done
 sed -e "s|run_dir = .*|run_dir = $T/run2|" "$T/gwe.conf" > "$T/noinst.conf"
 timeout 30 "$B/gwe-verifyd" -F -f "$T/noinst.conf" 2> "$T/noinst.log"
 check "no installer to connect to: exit 1 after retrying" test $? = 1

@@ -13,7 +13,9 @@
  *
  * tg_gzip_bytes() gzips arbitrary bytes (libarchive's "raw" writer), for
  * hand-made tar streams; tg_tar_mem() builds an uncompressed tar in memory
- * to be doctored before that.  Every function returns -1 (or NULL) on
+ * to be doctored before that.  tg_ustar_header(), tg_pax_record() and
+ * tg_ext_header() make the blocks of such a stream: an entry's header, a pax
+ * record, a header with a body ('x', 'g', 'L', ...).  Every function returns -1 (or NULL) on
  * failure, with a message on stderr.
  */
 #ifndef GWE_TESTS_TARGEN_H
@@ -365,6 +367,26 @@ tg_ustar_header(unsigned char h[512], const char *name, char typeflag, unsigned 
 		sum += h[i];
 	snprintf((char *)h + 148, 8, "%06o", sum);
 	h[155] = ' ';
+}
+
+/* "LEN key=value\n" (LEN counts itself) appended to out (size outlen, a string). */
+static inline void
+tg_pax_record(char *out, size_t outlen, const char *key, const char *value)
+{
+	size_t body = strlen(key) + strlen(value) + 3, len = body + 1;
+
+	while ((size_t)snprintf(NULL, 0, "%zu", len) + body != len)
+		len = body + (size_t)snprintf(NULL, 0, "%zu", len);
+	snprintf(out + strlen(out), outlen - strlen(out), "%zu %s=%s\n", len, key, value);
+}
+
+/* A header of typeflag type ('x', 'g', 'L', ...) at h with body bytes; returns the bytes taken. */
+static inline size_t
+tg_ext_header(unsigned char *h, char type, const void *body, size_t len)
+{
+	tg_ustar_header(h, type == 'g' ? "GlobalHead.0" : "PaxHeader/x", type, 0644, len, NULL);
+	memcpy(h + 512, body, len);
+	return 512 + ((len + 511) & ~(size_t)511);
 }
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../../verify/vfy_archive.h"
+#include "../../verify/vfy_name.h"
 #include "targen.h"
 
 #define PAX	ARCHIVE_FORMAT_TAR_PAX_RESTRICTED
@@ -465,11 +466,117 @@ static int f_inst_nohash(struct archive *a) { return tg_file(a, "install.sh", 07
 static int f_inst_short(struct archive *a) { return tg_file(a, "install.sh", 0755, "#", 1); }
 static int f_inst_empty(struct archive *a) { return tg_file(a, "install.sh", 0755, NULL, 0); }
 static int f_inst_gexec(struct archive *a) { return tg_file(a, "install.sh", 0610, SH, sizeof(SH) - 1); }
+static int f_inst_goexec(struct archive *a) { return tg_file(a, "install.sh", 0655, SH, sizeof(SH) - 1); }
+static int f_inst_oexec(struct archive *a) { return tg_file(a, "install.sh", 0641, SH, sizeof(SH) - 1); }
 static int f_empty(struct archive *a) { (void)a; return 0; }
 static void t_no_install(void **s) { (void)s; refused(build(PAX, f_noinst), "no install.sh at the top"); }
 static void t_install_symlink(void **s) { (void)s; refused(build(PAX, f_inst_link), "entry 'install.sh': install.sh is a symlink, not a regular file"); }
 static void t_install_dir(void **s) { (void)s; refused(build(PAX, f_inst_dir), "install.sh is a directory"); }
-static void t_install_noexec(void **s) { (void)s; refused(build(PAX, f_inst_noexec), "install.sh is not executable"); ok(build(PAX, f_inst_gexec)); }
+static void t_install_noexec(void **s) { (void)s; refused(build(PAX, f_inst_noexec), "install.sh is not executable"); ok(build(PAX, f_dot)); }
+
+/* The installer's rule (root runs it, root owns it): the owner's execute bit. */
+static void
+t_install_owner_exec(void **s)
+{
+	(void)s;
+	refused(build(PAX, f_inst_goexec), "entry 'install.sh': install.sh is not executable by its owner");
+	refused(build(USTAR, f_inst_oexec), "install.sh is not executable by its owner");
+	refused(build(GNU, f_inst_gexec), "install.sh is not executable by its owner");
+	assert_true(VFY_INSTALL_EXEC(0100) && !VFY_INSTALL_EXEC(0011));
+}
+
+/* ---- pax records: UTF-8 names, global headers -------------------------------- */
+
+/*
+ * A tar by hand: an 'x' header with xrec before install.sh (none if NULL), a
+ * symlink "l" with lrec before it, a 'g' header with grec before (where 0), after
+ * install.sh (1) or after everything (2), a 'V' header first (vol).
+ */
+static int
+pax_tar(const char *xrec, const char *lrec, const char *grec, int where, int vol)
+{
+	unsigned char tar[512 * 24];
+	size_t off = 0;
+
+	memset(tar, 0, sizeof(tar));
+	if (vol) {
+		tg_ustar_header(tar, "label", 'V', 0644, 1024, NULL);
+		off += 512;
+	}
+	if (grec != NULL && where == 0)
+		off += tg_ext_header(tar + off, 'g', grec, strlen(grec));
+	if (xrec != NULL)
+		off += tg_ext_header(tar + off, 'x', xrec, strlen(xrec));
+	tg_ustar_header(tar + off, "install.sh", '0', 0755, sizeof(SH) - 1, NULL);
+	memcpy(tar + off + 512, SH, sizeof(SH) - 1);
+	off += 1024;
+	if (grec != NULL && where == 1)
+		off += tg_ext_header(tar + off, 'g', grec, strlen(grec));
+	if (lrec != NULL) {
+		off += tg_ext_header(tar + off, 'x', lrec, strlen(lrec));
+		tg_ustar_header(tar + off, "l", '2', 0777, 0, "install.sh");
+		off += 512;
+	}
+	if (grec != NULL && where == 2)
+		off += tg_ext_header(tar + off, 'g', grec, strlen(grec));
+	return gz(tar, sizeof(tar));
+}
+
+static char *
+recs(char *buf, size_t len, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	buf[0] = '\0';
+	tg_pax_record(buf, len, k1, v1);
+	if (k2 != NULL)
+		tg_pax_record(buf, len, k2, v2);
+	return buf;
+}
+
+/*
+ * pax records are UTF-8 (Python's tarfile, tar --format=posix): in the UTF-8
+ * locale the daemons set (vfy_utf8_locale) they are names like any other.
+ */
+static void
+t_pax_utf8(void **s)
+{
+	char x[256], l[256];
+
+	(void)s;
+	ok(pax_tar(recs(x, sizeof(x), "uname", "j\xc3\xbcrgen", "gname", "\xe2\x82\xac"), NULL, NULL, 0, 0));
+	ok(pax_tar(NULL, recs(l, sizeof(l), "path", "caf\xc3\xa9", "linkpath", "\xe2\x82\xac/\xc3\xaf"),
+	    NULL, 0, 0));
+	refused(pax_tar(NULL, recs(l, sizeof(l), "path", "l\xc3\xaf", "linkpath", "../x\xc3\xa9"), NULL,
+	    0, 0), "entry 'l\\xc3\\xaf': symlink target '../x\\xc3\\xa9' climbs out of the tree");
+	/* Not UTF-8, and not marked as bytes: libarchive's warning stands. */
+	refused(pax_tar(NULL, recs(l, sizeof(l), "path", "q\xff\xfe", NULL, NULL), NULL, 0, 0),
+	    "Pathname can't be converted");
+	/* Marked as bytes (hdrcharset=BINARY, as Python writes it): the bytes as they are. */
+	ok(pax_tar(NULL, recs(l, sizeof(l), "hdrcharset", "BINARY", "path", "q\xff\xfe"), NULL, 0, 0));
+}
+
+/* libarchive ignores a global header ('g'), tar applies it: path, linkpath, size refused. */
+static void
+t_pax_global(void **s)
+{
+	char g[256];
+
+	(void)s;
+	refused(pax_tar(NULL, NULL, recs(g, sizeof(g), "comment", "hi", "path", "evil.sh"), 0, 0),
+	    "entry 'install.sh': a global pax header (typeflag g) sets path, which libarchive "
+	    "ignores and other tar tools apply");
+	refused(pax_tar(NULL, "", recs(g, sizeof(g), "linkpath", "/etc/shadow", NULL, NULL), 1, 0),
+	    "entry 'l': a global pax header (typeflag g) sets linkpath");
+	refused(pax_tar(NULL, NULL, recs(g, sizeof(g), "size", "0", NULL, NULL), 0, 0),
+	    "global pax header (typeflag g) sets size");
+	refused(pax_tar(NULL, NULL, recs(g, sizeof(g), "path", "x", NULL, NULL), 2, 0),
+	    "a global pax header (typeflag g) sets path");
+	/* A 'V' header has no body for libarchive, whatever its size field says. */
+	refused(pax_tar(NULL, NULL, recs(g, sizeof(g), "path", "x", NULL, NULL), 0, 1),
+	    "global pax header (typeflag g) sets path");
+	refused(pax_tar(NULL, NULL, "12 path=x\n", 0, 0), "a global pax header (typeflag g) is malformed");
+	ok(pax_tar(NULL, NULL, recs(g, sizeof(g), "comment", "path=x", "mtime", "1"), 0, 0));
+	ok(pax_tar(recs(g, sizeof(g), "path", "install.sh", NULL, NULL), NULL, NULL, 0, 1));
+}
 static void t_install_nohashbang(void **s)
 {
 	(void)s;
@@ -741,6 +848,9 @@ main(void)
 		cmocka_unit_test(t_install_symlink),
 		cmocka_unit_test(t_install_dir),
 		cmocka_unit_test(t_install_noexec),
+		cmocka_unit_test(t_install_owner_exec),
+		cmocka_unit_test(t_pax_utf8),
+		cmocka_unit_test(t_pax_global),
 		cmocka_unit_test(t_install_nohashbang),
 		cmocka_unit_test(t_empty_archive),
 		cmocka_unit_test(t_truncated_gzip),
@@ -753,5 +863,6 @@ main(void)
 		cmocka_unit_test(t_zero_tail_bomb),
 	};
 
+	vfy_utf8_locale();
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
 }
