@@ -85,3 +85,16 @@ net_backoff(unsigned failures, uint64_t interval)
 	d = d / 2 + (d - d / 2) * (jitter_random() % 1001) / 1000;
 	return d > 0 ? d : 1;
 }
+
+unsigned
+net_backoff_ms(void)
+{
+	return jitter_random() % 1000;
+}
+
+uint64_t
+net_longpoll_backoff(unsigned early, uint64_t interval)
+{
+	return net_backoff(early, interval < NET_LONGPOLL_BACKOFF_MAX ? interval :
+	    NET_LONGPOLL_BACKOFF_MAX);
+}

@@ -28,5 +28,19 @@ void	 net_backoff_seed(uint64_t seed);
 uint64_t net_backoff(unsigned failures, uint64_t interval);
 /* The same without the jitter (the upper bound). */
 uint64_t net_backoff_max(unsigned failures, uint64_t interval);
+/*
+ * 0-999 ms, added to a long-poll's paced wait: the delays above are whole
+ * seconds counted from the failure, so a fleet that failed at one instant
+ * would otherwise retry at the same fraction of a second for ever.
+ */
+unsigned net_backoff_ms(void);
+/*
+ * A failed or early long-poll backs off at most this long, whatever the
+ * interval: a fleet whose platform was down for minutes comes back within
+ * this window, spread evenly over it, instead of after hours of doubling.
+ */
+#define NET_LONGPOLL_BACKOFF_MAX	120
+/* net_backoff() for the `early`th failed or early long-poll in a row. */
+uint64_t net_longpoll_backoff(unsigned early, uint64_t interval);
 
 #endif

@@ -349,36 +349,6 @@ handle_interval(struct netd *nd, struct readout *ro)
 	nd->clear_interval = 1;
 }
 
-/*
- * The fingerprint of an order journaled but not yet cleared on the
- * platform, so that a failed clear does not run the order twice.
- */
-static int
-clear_pending(struct netd *nd, uint64_t *fp)
-{
-	char p[CONF_PATH_MAX + 32];
-
-	if (net_path(nd, "order.uncleared", p, sizeof(p)) == -1)
-		return -1;
-	return net_kv_load(p, "fp", fp);
-}
-
-static void
-clear_pending_set(struct netd *nd, uint64_t fp)
-{
-	char p[CONF_PATH_MAX + 32], line[48];
-
-	if (net_path(nd, "order.uncleared", p, sizeof(p)) == -1)
-		return;
-	if (fp == 0) {
-		(void)unlink(p);
-		return;
-	}
-	snprintf(line, sizeof(line), "fp=%" PRIu64 "\n", fp);
-	if (safe_write(p, line, strlen(line), 0600) == -1)
-		log_warn("order.uncleared not written");
-}
-
 static int
 handle_fetch(struct netd *nd, struct readout *ro)
 {
@@ -387,6 +357,8 @@ handle_fetch(struct netd *nd, struct readout *ro)
 	uint64_t fp, old;
 	int n;
 
+	if (ro->fetch_oversize || (f->present && f->len > 0))
+		nd->orders_read++;	/* what a long-poll's "written" is checked against */
 	if (ro->fetch_oversize) {
 		n = snprintf(text, sizeof(text),
 		    "gwe: order: larger than max_order_bytes %" PRIu64,
@@ -400,14 +372,14 @@ handle_fetch(struct netd *nd, struct readout *ro)
 	if (!f->present || f->len == 0)
 		return 0;
 	fp = net_fnv1a(f->value, f->len, 0);
-	if (clear_pending(nd, &old) == 0 && old == fp)
+	if (net_uncleared_get(nd, &old) == 0 && old == fp)
 		/* Journaled already; only the clear failed last time. */
 		log_info("order seen again before its clear went through: clearing only");
 	else {
 		/* On disk before anything else: the alias is cleared only after this. */
 		if (net_order_journal(nd, f->value, f->len) == -1)
 			return -1;
-		clear_pending_set(nd, fp);
+		net_uncleared_set(nd, fp, 0);
 	}
 	nd->clear_fetch = NET_CLEAR_IF_SAME;
 	nd->clear_fp = fp;
@@ -432,10 +404,13 @@ fetch_holds(struct netd *nd, uint64_t fp)
 }
 
 /*
- * Written when due at a handover, else at the end of the check-in, so that
- * the 1 s spacing delays neither the install nor its report.  An order
- * written in the meantime replaced ours: it stays for the next check-in
- * rather than being cleared unseen.
+ * Written when due at a handover, else just before the check-in's first
+ * fetch_status write (net_status_flush), in a request of its own: a
+ * dashboard that reads both aliases must never see an order's result while
+ * engine_fetch still holds the order.  For a quick install the 1 s
+ * spacing thus delays its report, never the install.  An order written in the
+ * meantime replaced ours: it stays for the next check-in rather than
+ * being cleared unseen.
  */
 static void
 clear_write(struct netd *nd, int wait)
@@ -453,7 +428,7 @@ clear_write(struct netd *nd, int wait)
 	if (fetch == NET_CLEAR_IF_SAME && (holds = fetch_holds(nd, nd->clear_fp)) != 1) {
 		if (holds == 0) {
 			log_info("engine_fetch changed since it was read: left for the next check-in");
-			clear_pending_set(nd, 0);
+			net_uncleared_set(nd, nd->clear_fp, 1);
 		} else
 			log_warnx("engine_fetch not cleared reason=\"it could not be read again\"");
 		fetch = NET_CLEAR_NONE;
@@ -464,7 +439,7 @@ clear_write(struct netd *nd, int wait)
 	if (b.len > 0 && alias_write(nd, NK_STATUS, &b, "clear") == -1)
 		log_warnx("alias clear failed body=\"%s\"", b.p);
 	else if (fetch != NET_CLEAR_NONE)
-		clear_pending_set(nd, 0);
+		net_uncleared_set(nd, nd->clear_fp, 1);
 	gwe_buf_free(&b);
 }
 
@@ -523,6 +498,43 @@ out:
 }
 
 #define NET_LONGPOLL_MAX_MS	300000
+#define NET_LONGPOLL_GRACE	30	/* s past Request-Timeout for the answer */
+#define NET_LONGPOLL_SLACK_MS	1000	/* an answer this close to its time was held */
+
+static long long
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* A 200: an order (NET_LP_ORDER), or an early answer that moved on or not. */
+static int
+longpoll_200(struct netd *nd, const struct net_resp *rs)
+{
+	struct net_form_field f = { .name = "engine_fetch" };
+	char reason[NET_REASON_MAX];
+	int rc;
+
+	if (net_form_parse(net_resp_body(rs), rs->body.len, &f, 1,
+	    nd->cfg->limits.max_order_bytes, NULL, reason, sizeof(reason)) == -1) {
+		log_warnx("long-poll answer refused reason=\"%s\"", reason);
+		rc = NET_LP_EARLY;
+	} else if (f.len > 0 || f.too_long)
+		rc = NET_LP_ORDER;
+	else if (rs->last_modified > nd->lp_since)
+		rc = NET_LP_CHANGED;
+	else
+		rc = NET_LP_EARLY;
+	if (rs->last_modified > 0)
+		nd->lp_since = rs->last_modified;
+	net_form_free(&f, 1);
+	if (rc == NET_LP_ORDER)
+		log_info("long-poll: engine_fetch written, checking in");
+	return rc;
+}
 
 int
 net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg)
@@ -530,43 +542,41 @@ net_longpoll(struct netd *nd, time_t until, int (*interrupt)(void *), void *arg)
 	struct net_req rq = { .kind = NK_LONGPOLL, .method = "GET", .with_cik = 1,
 	    .accept = NET_FORM_ACCEPT, .path = NET_ALIAS_PATH "?engine_fetch",
 	    .interrupt = interrupt, .interrupt_arg = arg };
-	struct net_form_field f = { .name = "engine_fetch" };
-	char reason[NET_REASON_MAX];
 	struct net_resp rs;
-	long long ms = ((long long)until - (long long)time(NULL)) * 1000;
-	int rc = -1;
+	long long ms = ((long long)until - (long long)time(NULL)) * 1000, t0;
+	int rc = NET_LP_ERROR;
 
 	if (ms < 1000)
-		return 0;
+		return NET_LP_HELD;
 	rq.request_timeout_ms = ms > NET_LONGPOLL_MAX_MS ? NET_LONGPOLL_MAX_MS : (long)ms;
 	rq.timeout = rq.request_timeout_ms / 1000 + 60;
+	rq.low_speed_time = rq.request_timeout_ms / 1000 + NET_LONGPOLL_GRACE;
 	rq.body_max = read_cap(nd);
 	rq.if_modified_since = nd->lp_since;
 	log_debug("long-poll start ms=%ld since=%lld", rq.request_timeout_ms,
 	    (long long)nd->lp_since);
+	t0 = mono_ms();
 	if (net_http_do(&nd->http, &rq, &rs) == -1) {
 		if (rs.interrupted)
-			rc = 0;
+			rc = NET_LP_HELD;
 		else if (rs.overflow)
-			rc = 1;		/* a huge order: the check-in reports it */
+			rc = NET_LP_ORDER;	/* a huge order: the check-in reports it */
 		else
 			log_warnx("long-poll failed reason=\"%s\"", rs.error);
 	} else if (rs.status == 304 || rs.status == 204)
-		rc = 0;
-	else if (rs.status == 200) {
-		if (rs.last_modified > 0)
-			nd->lp_since = rs.last_modified;
-		if (net_form_parse(net_resp_body(&rs), rs.body.len, &f, 1,
-		    nd->cfg->limits.max_order_bytes, NULL, reason, sizeof(reason)) == -1) {
-			log_warnx("long-poll answer refused reason=\"%s\"", reason);
-			rc = 0;
-		} else
-			rc = f.len > 0 || f.too_long ? 1 : 0;
-		net_form_free(&f, 1);
-		if (rc == 1)
-			log_info("long-poll: engine_fetch written, checking in");
-	} else
+		rc = NET_LP_HELD;
+	else if (rs.status == 200)
+		rc = longpoll_200(nd, &rs);
+	else
 		log_warnx("long-poll refused status=%ld", rs.status);
+	/* A platform (or proxy) that does not hold the request must not make us spin. */
+	t0 = mono_ms() - t0;
+	if (rc == NET_LP_HELD && !rs.interrupted &&
+	    t0 < rq.request_timeout_ms - NET_LONGPOLL_SLACK_MS)
+		rc = NET_LP_EARLY;
+	if (rc == NET_LP_EARLY || rc == NET_LP_CHANGED)
+		log_info("long-poll answered early status=%ld ms=%lld of=%ld", rs.status, t0,
+		    rq.request_timeout_ms);
 	net_resp_free(&rs);
 	return rc;
 }
@@ -602,9 +612,8 @@ net_checkin(struct netd *nd)
 	nd->last_error[0] = '\0';
 	if (net_order_run(nd) == -1)
 		rc = -1;
-	if (net_status_flush(nd) == -1)
+	if (net_status_flush(nd) == -1)	/* the clear first, if no handover made it */
 		rc = -1;
-	clear_write(nd, 1);	/* if no handover came after it was due */
 	net_usage_store(nd);
 	return rc;
 }
@@ -654,9 +663,20 @@ net_status_flush(struct netd *nd)
 {
 	char name[64], *text;
 	size_t len, n;
+	unsigned sent = 0;
 	int rc;
 
+	/* engine_fetch emptied before any result of its order is written. */
+	clear_write(nd, 1);
+	nd->backlog = 0;
 	while (net_queue_oldest(nd, name, sizeof(name), &text, &len) == 0) {
+		if (sent++ == NET_FLUSH_MAX) {
+			free(text);
+			nd->backlog = 1;
+			log_info("fetch_status backlog left for the next check-in queued=%u",
+			    net_queue_count(nd));
+			break;
+		}
 		n = len < sizeof(nd->last_status) - 1 ? len : sizeof(nd->last_status) - 1;
 		memcpy(nd->last_status, text, n);
 		nd->last_status[n] = '\0';

@@ -18,6 +18,12 @@
 
 #define NET_DL_INFO_MAX		4096
 #define NET_DL_TRIES		3
+/*
+ * A download must average this rate over the announced size, on top of
+ * the low-speed window: a body trickled just above the low-speed floor
+ * would otherwise hold the whole loop for days.
+ */
+#define NET_DL_MIN_RATE		4096	/* bytes/s */
 
 struct dl_sink {
 	struct netd	*nd;
@@ -26,7 +32,9 @@ struct dl_sink {
 	uint64_t	 start;		/* offset the request asked for */
 	uint64_t	 max;		/* limit for the whole file */
 	uint64_t	 expect;	/* announced size */
+	const struct net_resp *rs;	/* the answer's headers */
 	int		 checked;	/* status looked at */
+	int		 restart;	/* a 206 of other bytes: start over from 0 */
 	int		 discard;	/* not a 2xx body: count and drop */
 	uint64_t	 discarded;
 	long		 status;	/* of the discarded answer */
@@ -53,7 +61,31 @@ net_dl_forget(struct netd *nd, const char *id)
 	(void)unlink(info);
 }
 
-/* The first bytes of an answer: is it the body we want, and from where? */
+/* Does a 206 hold the rest of the file we started, and no more than the cap? */
+static int
+range_ok(struct dl_sink *s, const struct net_resp *rs)
+{
+	char why[NET_REASON_MAX];
+	uint64_t a, b, t;
+
+	if (net_content_range_parse(rs->content_range, &a, &b, &t, why, sizeof(why)) == -1 ||
+	    a != s->start || (t != UINT64_MAX && t != s->expect)) {
+		snprintf(s->why, sizeof(s->why), "bad Content-Range \"%.64s\"", rs->content_range);
+		s->restart = 1;
+		return 0;
+	}
+	if (rs->content_length > 0 && (uint64_t)rs->content_length > s->max - s->start) {
+		snprintf(s->why, sizeof(s->why), "Content-Length %" PRId64 " over the limit",
+		    rs->content_length);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The first bytes of an answer: is it the body we want, and from where?
+ * Decided from the headers, before a byte of it is written.
+ */
 static int
 sink_check(struct dl_sink *s)
 {
@@ -67,7 +99,9 @@ sink_check(struct dl_sink *s)
 			return -1;
 		s->off = 0;
 		log_info("download restarted from 0 reason=\"range ignored\"");
-	} else if (status != 200 && status != 206) {
+	} else if (status == 206 && !range_ok(s, s->rs))
+		return -1;
+	else if (status != 200 && status != 206) {
 		s->discard = 1;
 		s->status = status;
 	}
@@ -131,6 +165,41 @@ status_class(long status, char *reason, size_t reasonlen)
 	return NET_DL_FAILED;
 }
 
+/*
+ * The one set of rules for a request that got no whole answer: for good
+ * (the server, its certificate or its size is wrong, or it is too slow),
+ * or try again later (the network).  why: our own reason to stop, if any.
+ */
+static int
+transfer_error(const struct net_resp *rs, const char *why, const char *what, char *reason,
+    size_t reasonlen)
+{
+	if (why != NULL && why[0] != '\0') {
+		snprintf(reason, reasonlen, "%s%s", what, why);
+		return NET_DL_FAILED;
+	}
+	if (rs->overflow) {
+		if (rs->content_length >= 0)
+			snprintf(reason, reasonlen, "%sContent-Length %" PRId64 " over the limit",
+			    what, rs->content_length);
+		else
+			snprintf(reason, reasonlen, "%s%s", what, rs->error);
+		return NET_DL_FAILED;
+	}
+	snprintf(reason, reasonlen, "%s%s", what, rs->error);
+	switch (rs->cc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(reason, reasonlen, "%stoo slow: %s", what, rs->error);
+		return NET_DL_FAILED;
+	case CURLE_TOO_MANY_REDIRECTS:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return NET_DL_FAILED;
+	default:
+		return NET_DL_TRANSIENT;
+	}
+}
+
 /* Content info: size and timestamp, checked against max. */
 static int
 dl_info(struct netd *nd, const char *id, uint64_t max, const char *what, uint64_t *size,
@@ -148,10 +217,9 @@ dl_info(struct netd *nd, const char *id, uint64_t max, const char *what, uint64_
 	}
 	rq.path = url;
 	if (net_http_do(&nd->http, &rq, &rs) == -1) {
-		snprintf(reason, reasonlen, "content info: %s", rs.error);
+		rc = transfer_error(&rs, NULL, "content info: ", reason, reasonlen);
 		net_resp_free(&rs);
-		return rs.overflow || rs.cc == CURLE_OPERATION_TIMEDOUT ?
-		    NET_DL_FAILED : NET_DL_TRANSIENT;
+		return rc;
 	}
 	if (rs.status != 200) {
 		rc = status_class(rs.status, reason, reasonlen);
@@ -181,8 +249,8 @@ dl_open_part(const char *part, const char *info, uint64_t size, uint64_t updated
 	struct stat st;
 	int fd, same;
 
-	same = net_kv_load(info, "size", &osize) == 0 &&
-	    net_kv_load(info, "updated", &oupd) == 0 && osize == size && oupd == updated;
+	same = net_kv_read(info, "size", &osize) == 0 &&
+	    net_kv_read(info, "updated", &oupd) == 0 && osize == size && oupd == updated;
 	if ((fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
@@ -203,41 +271,29 @@ fail:
 	return -1;
 }
 
+/* Give up on this answer's bytes: they are not the rest of our file. */
 static int
-transfer_error(const struct net_resp *rs, const struct dl_sink *s, char *reason,
-    size_t reasonlen)
+dl_restart(const char *id, struct dl_sink *s, char *reason, size_t reasonlen)
 {
-	if (s->why[0] != '\0') {
-		snprintf(reason, reasonlen, "%s", s->why);
-		return NET_DL_FAILED;
-	}
-	if (rs->overflow) {
-		snprintf(reason, reasonlen, "Content-Length %" PRId64 " over the limit",
-		    rs->content_length);
-		return NET_DL_FAILED;
-	}
-	snprintf(reason, reasonlen, "%s", rs->error);
-	switch (rs->cc) {
-	case CURLE_OPERATION_TIMEDOUT:
-		snprintf(reason, reasonlen, "too slow: %s", rs->error);
-		return NET_DL_FAILED;
-	case CURLE_TOO_MANY_REDIRECTS:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_PEER_FAILED_VERIFICATION:
-		return NET_DL_FAILED;
-	default:
-		return NET_DL_TRANSIENT;
-	}
+	snprintf(reason, reasonlen, "%s", s->why[0] ? s->why : "bad Content-Range");
+	if (ftruncate(s->fd, 0) == -1)
+		log_warn("truncate id=%s", id);
+	s->off = 0;
+	return NET_DL_TRANSIENT;
 }
 
-/* One GET of the rest of the file. */
+/*
+ * One GET of the rest of the file.  The answer may be a 200 of the whole
+ * file (a server that ignores Range), so that is what the size cap allows;
+ * a 206 is held to the rest in sink_check.  The deadline: the low-speed
+ * window plus the announced size at NET_DL_MIN_RATE.
+ */
 static int
 dl_get(struct netd *nd, const char *id, struct dl_sink *s, char *reason, size_t reasonlen)
 {
 	struct net_req rq = { .kind = NK_DOWNLOAD, .method = "GET", .with_cik = 1 };
 	struct net_resp rs;
-	uint64_t a, b, t;
-	char url[2048], why[NET_REASON_MAX];
+	char url[2048];
 	int rc = NET_DL_OK;
 
 	if (dl_url(nd, id, 0, url, sizeof(url)) == -1) {
@@ -246,11 +302,13 @@ dl_get(struct netd *nd, const char *id, struct dl_sink *s, char *reason, size_t 
 	}
 	rq.path = url;
 	rq.range_from = s->off;
-	rq.max_length = s->max - s->off;
+	rq.max_length = s->max;
+	rq.timeout = nd->http.low_speed_time + (long)(s->expect / NET_DL_MIN_RATE);
 	rq.sink = dl_write;
 	rq.sink_arg = s;
 	s->start = s->off;
-	s->checked = s->discard = 0;
+	s->rs = &rs;
+	s->checked = s->discard = s->restart = 0;
 	s->discarded = 0;
 	s->status = 0;
 	s->why[0] = '\0';
@@ -260,20 +318,16 @@ dl_get(struct netd *nd, const char *id, struct dl_sink *s, char *reason, size_t 
 		/* An error page cut short by dl_write: the status says it all. */
 		if (s->discard)
 			rc = status_class(s->status, reason, reasonlen);
+		else if (s->restart)
+			rc = dl_restart(id, s, reason, reasonlen);
 		else
-			rc = transfer_error(&rs, s, reason, reasonlen);
+			rc = transfer_error(&rs, s->why, "", reason, reasonlen);
 	} else if (rs.status != 200 && rs.status != 206)
 		rc = status_class(rs.status, reason, reasonlen);
-	else if (rs.status == 206 && (net_content_range_parse(rs.content_range, &a, &b, &t,
-	    why, sizeof(why)) == -1 || a != s->start ||
-	    (t != UINT64_MAX && t != s->expect))) {
-		/* Not the rest of the file we started: start over. */
-		snprintf(reason, reasonlen, "bad Content-Range \"%s\"", rs.content_range);
-		if (ftruncate(s->fd, 0) == -1)
-			log_warn("truncate id=%s", id);
-		s->off = 0;
-		rc = NET_DL_TRANSIENT;
-	}
+	else if (rs.status == 206 && !s->checked && !range_ok(s, &rs))
+		/* No body came, so the headers were not looked at yet. */
+		rc = s->restart ? dl_restart(id, s, reason, reasonlen) :
+		    transfer_error(&rs, s->why, "", reason, reasonlen);
 	net_resp_free(&rs);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #define NET_LOW_SPEED_LIMIT	256	/* bytes/s */
 #define NET_LOW_SPEED_TIME	60	/* s */
 #define NET_MAX_REDIRS		3
+#define NET_KEEPALIVE_IDLE	60	/* s */
 #define NET_CA_MAX		(4 * 1024 * 1024)
 
 static const char *kind_names[NK_MAX] = {
@@ -261,7 +262,12 @@ set_common(struct net_http *h, const struct net_req *rq, struct xfer *x)
 	rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_timeout);
 	rc |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
-	rc |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time);
+	rc |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+	    rq->low_speed_time > 0 ? rq->low_speed_time : h->low_speed_time);
+	/* A connection held open (a long-poll) whose peer vanished is found by keepalive. */
+	rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, (long)NET_KEEPALIVE_IDLE);
+	rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, (long)NET_KEEPALIVE_IDLE / 2);
 	if (rq->timeout > 0)
 		rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT, rq->timeout);
 	rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);

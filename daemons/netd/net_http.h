@@ -69,6 +69,8 @@ struct net_req {
 	uint64_t	 range_from;	/* > 0: Range: bytes=X- */
 	long		 request_timeout_ms;	/* > 0: long-poll Request-Timeout */
 	long		 timeout;	/* seconds for the whole request, 0 none */
+	/* > 0: this request's low-speed window instead of the handle's (a long-poll) */
+	long		 low_speed_time;
 	uint64_t	 max_length;	/* refuse a 2xx Content-Length above this */
 	size_t		 body_max;	/* memory capture: stop past this many bytes */
 	net_sink_fn	 sink;		/* NULL: capture to memory */

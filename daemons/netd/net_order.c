@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../common/log.h"
@@ -14,6 +15,7 @@
 #include "../../common/util.h"
 #include "net_dl.h"
 #include "net_order.h"
+#include "net_report.h"
 #include "net_vfy.h"
 #include "../../ipc/ipc_send.h"
 
@@ -35,19 +37,23 @@ ostate_path(struct netd *nd, const char *name, char *p, size_t len)
 	return net_path(nd, name, p, len);
 }
 
+/* 0 loaded; NET_KV_MISSING no state file; NET_KV_BAD a damaged one (logged). */
 static int
 ostate_load(struct netd *nd, struct ostate *s)
 {
 	char p[CONF_PATH_MAX + 32];
+	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (ostate_path(nd, "order.state", p, sizeof(p)) == -1 ||
-	    net_kv_load(p, "id", &s->id) == -1)
-		return -1;
-	(void)net_kv_load(p, "next", &s->next);
-	(void)net_kv_load(p, "job", &s->job);
-	(void)net_kv_load(p, "pending", &s->pending);
-	(void)net_kv_load(p, "tries", &s->tries);
+	if (ostate_path(nd, "order.state", p, sizeof(p)) == -1)
+		return NET_KV_BAD;
+	/* Every key is always written: one unreadable is damage, never a fresh start. */
+	if ((rc = net_kv_read(p, "id", &s->id)) != 0 ||
+	    (rc = net_kv_read(p, "next", &s->next)) != 0 ||
+	    (rc = net_kv_read(p, "job", &s->job)) != 0 ||
+	    (rc = net_kv_read(p, "pending", &s->pending)) != 0 ||
+	    (rc = net_kv_read(p, "tries", &s->tries)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -93,30 +99,102 @@ net_order_journal(struct netd *nd, const char *raw, size_t len)
 	return 0;
 }
 
+int
+net_uncleared_get(struct netd *nd, uint64_t *fp)
+{
+	char p[CONF_PATH_MAX + 32];
+
+	if (ostate_path(nd, "order.uncleared", p, sizeof(p)) == -1)
+		return NET_KV_BAD;
+	return net_kv_read(p, "fp", fp);
+}
+
+/*
+ * While the order is journaled, a clear that went through leaves fp=0 and
+ * cleared=FP rather than no file: at a restart, a file that names another
+ * order, or none, means the fingerprint never reached the disk (a cut right
+ * after the journal).  Removals are durable: one undone by a cut would
+ * leave an order's fingerprint to refuse the same order written again.
+ */
+void
+net_uncleared_set(struct netd *nd, uint64_t fp, int cleared)
+{
+	char p[CONF_PATH_MAX + 32], line[64];
+
+	if (ostate_path(nd, "order.uncleared", p, sizeof(p)) == -1)
+		return;
+	if (cleared && !net_order_pending(nd)) {
+		if (safe_unlink(p) == -1 && errno != ENOENT)
+			log_warn("order.uncleared not removed");
+		return;
+	}
+	snprintf(line, sizeof(line), cleared ? "fp=0\ncleared=%" PRIu64 "\n" : "fp=%" PRIu64 "\n",
+	    fp);
+	if (safe_write(p, line, strlen(line), 0600) == -1)
+		log_warn("order.uncleared not written");
+}
+
+/*
+ * The journaled order without its own order.uncleared: the cut came
+ * between the two, so the platform still holds the order uncleared.
+ * Written now, or the order would be journaled and run again after this run.
+ */
+static void
+uncleared_keep(struct netd *nd, const char *raw, size_t len)
+{
+	char p[CONF_PATH_MAX + 32];
+	uint64_t fp, done = 0, j = net_fnv1a(raw, len, 0);
+
+	if (net_uncleared_get(nd, &fp) == 0 && (fp == j || (fp == 0 &&
+	    ostate_path(nd, "order.uncleared", p, sizeof(p)) == 0 &&
+	    net_kv_load(p, "cleared", &done) == 0 && done == j)))
+		return;
+	log_info("order journaled without its order.uncleared: written now");
+	net_uncleared_set(nd, j, 0);
+}
+
 static void
 order_finish(struct netd *nd, uint64_t id)
 {
 	char p[CONF_PATH_MAX + 32];
+	uint64_t fp;
 
 	if (ostate_path(nd, "order", p, sizeof(p)) == 0 && safe_unlink(p) == -1 &&
 	    errno != ENOENT)
 		log_warn("order not removed path=%s", p);
 	if (ostate_path(nd, "order.state", p, sizeof(p)) == 0)
 		(void)safe_unlink(p);
+	/* A clear that went through is no longer worth a file. */
+	if (net_uncleared_get(nd, &fp) == 0 && fp == 0)
+		net_uncleared_set(nd, 0, 1);
 	log_info("order done id=%" PRIu64, id);
 }
 
-/* Queue one entry's result text and move the journal past it. */
+/*
+ * Queue one entry's result text and move the journal past it.  Its partial
+ * downloads go with it (docs/architecture.md): a result, or a failure for
+ * good, ends the need for them.
+ */
 static int
-entry_done(struct netd *nd, struct ostate *s, const char *text, size_t len)
+entry_done(struct netd *nd, struct ostate *s, const char *name, const char *text,
+    size_t len)
 {
-	if (net_queue_push(nd, text, len, s->id, (long)s->next) == -1) {
+	char sig[VFY_NAME_MAX + 16];
+
+	/* Queued before a cut that the state's save did not outlive: not twice. */
+	if (net_queue_max_entry(nd, s->id) >= (long)s->next)
+		log_info("result queued already order=%" PRIu64 " entry=%" PRIu64, s->id,
+		    s->next);
+	else if (net_queue_push(nd, text, len, s->id, (long)s->next) == -1) {
 		log_warn("result not queued order=%" PRIu64 " entry=%" PRIu64, s->id, s->next);
 		return -1;
 	}
 	s->next++;
 	s->pending = s->job = s->tries = 0;
 	(void)ostate_save(nd, s);
+	snprintf(sig, sizeof(sig), "%s.minisig", name);
+	net_dl_forget(nd, name);
+	net_dl_forget(nd, sig);
 	return 0;
 }
 
@@ -128,7 +206,8 @@ entry_fail(struct netd *nd, struct ostate *s, const char *name, const char *reas
 
 	log_warnx("entry failed name=%s reason=\"%s\"", name, reason);
 	n = snprintf(text, sizeof(text), "gwe: %s: %s", name, reason);
-	return entry_done(nd, s, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+	return entry_done(nd, s, name, text,
+	    (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }
 
 static int
@@ -139,10 +218,9 @@ result_done(struct netd *nd, struct ostate *s, const char *name, const struct ip
 
 	log_info("result name=%s job=%" PRIu64 " status=%u exit=%d", name, res->job,
 	    res->status, res->exit_code);
-	if (entry_done(nd, s, text, n) == -1)
+	if (entry_done(nd, s, name, text, n) == -1)
 		return -1;
 	(void)net_vfy_ack(nd, res->job);
-	net_dl_forget(nd, name);
 	return 0;
 }
 
@@ -308,6 +386,7 @@ order_load(struct netd *nd, struct net_order *o, char *reason, size_t reasonlen)
 		log_warn("journaled order unreadable path=%s", p);
 		return -1;
 	}
+	uncleared_keep(nd, raw, len);
 	n = net_order_parse(raw, len, nd->cfg->limits.max_order_bytes, o, reason, reasonlen);
 	free(raw);
 	return n == -1 ? -2 : 0;
@@ -324,7 +403,7 @@ take_result(struct netd *nd, const struct ipc_result *res)
 	char reason[NET_REASON_MAX];
 	struct ostate s;
 
-	if (!net_order_pending(nd) || ostate_load(nd, &s) == -1 || s.pending == 0 ||
+	if (!net_order_pending(nd) || ostate_load(nd, &s) != 0 || s.pending == 0 ||
 	    s.job != res->job || s.pending != s.next + 1 ||
 	    order_load(nd, &o, reason, sizeof(reason)) != 0 || s.next >= o.n)
 		return 0;
@@ -342,6 +421,17 @@ net_order_stray(struct netd *nd, const struct ipc_result *res)
 
 	if (take_result(nd, res))
 		return;
+	/*
+	 * No order journaled: it left the disk only once every entry had its
+	 * result queued, so this is one of them again (its ACK was lost to a
+	 * cut).  Queued twice it would be reported twice.
+	 */
+	if (res->origin == IPC_ORIGIN_OTA && !net_order_pending(nd)) {
+		log_info("result from before the restart queued already job=%" PRIu64
+		    " name=%s", res->job, res->name);
+		(void)net_vfy_ack(nd, res->job);
+		return;
+	}
 	log_info("result arrived job=%" PRIu64 " name=%s status=%u origin=%u waited=no",
 	    res->job, res->name, res->status, res->origin);
 	if (res->origin == IPC_ORIGIN_OTA) {
@@ -352,6 +442,39 @@ net_order_stray(struct netd *nd, const struct ipc_result *res)
 		}
 	}
 	(void)net_vfy_ack(nd, res->job);
+}
+
+/* Move a journal file into failed/ under a name no later one takes. */
+static void
+set_aside(struct netd *nd, const char *name, time_t now)
+{
+	char from[CONF_PATH_MAX + 32], to[CONF_PATH_MAX + 64];
+
+	if (ostate_path(nd, name, from, sizeof(from)) == -1 ||
+	    (size_t)snprintf(to, sizeof(to), "%s/failed/%s.%lld", nd->dir, name,
+	    (long long)now) >= sizeof(to))
+		return;
+	if (rename(from, to) == -1 && errno != ENOENT)
+		log_warn("journal file not set aside path=%s", from);
+}
+
+/*
+ * order.state is there but damaged: where the order got to is unknown, and
+ * starting it over could install an entry twice.  Say so in fetch_status,
+ * keep both files in failed/ for the operator, and run nothing of it.
+ */
+static int
+order_damaged(struct netd *nd)
+{
+	static const char text[] = "gwe: order: journal state damaged, order set aside";
+	time_t now = time(NULL);
+
+	log_warnx("order set aside reason=\"order.state damaged\" dir=%s/failed", nd->dir);
+	if (net_queue_push(nd, text, sizeof(text) - 1, 0, 0) == -1)
+		return -1;
+	set_aside(nd, "order", now);
+	set_aside(nd, "order.state", now);
+	return 0;
 }
 
 int
@@ -365,7 +488,9 @@ net_order_run(struct netd *nd)
 
 	if (!net_order_pending(nd))
 		return 0;
-	if (ostate_load(nd, &s) == -1 && (s.id = net_jobseq_next(nd)) == 0)
+	if ((n = ostate_load(nd, &s)) == NET_KV_BAD)
+		return order_damaged(nd);
+	if (n == NET_KV_MISSING && (s.id = net_jobseq_next(nd)) == 0)
 		return -1;
 	if ((n = order_load(nd, &o, reason, sizeof(reason))) == -1) {
 		/* Say in fetch_status why the order went nowhere. */

@@ -17,6 +17,14 @@
 
 #define NET_ORDER_TRIES		5	/* transient failures before an entry is given up */
 
+/*
+ * netd/order.uncleared, fp=: the fingerprint (net_fnv1a) of the order
+ * journaled until its clear goes through (or is given up: cleared 1); then
+ * fp=0 cleared=FP while the order runs, no file once it is done.
+ * get: net_kv_read's answer.
+ */
+int	net_uncleared_get(struct netd *nd, uint64_t *fp);
+void	net_uncleared_set(struct netd *nd, uint64_t fp, int cleared);
 /* Is an order journaled? */
 int	net_order_pending(struct netd *nd);
 /* Journal a new order (raw bytes as read). */
@@ -29,8 +37,8 @@ int	net_order_run(struct netd *nd);
 /*
  * A RESULT that arrived while nobody waited for it (one from before a
  * restart; nd->stray_result): the journal's own is recorded against its
- * entry; any other is queued for fetch_status (an OTA one) and
- * acknowledged.
+ * entry; an OTA one with no order journaled was queued already; any other
+ * OTA one is queued for fetch_status; each is acknowledged.
  */
 void	net_order_stray(struct netd *nd, const struct ipc_result *res);
 

@@ -190,57 +190,119 @@ net_report_device_info(const struct netd *nd, struct net_report *r)
 	return report_take(r, "device_info", o, fp);
 }
 
-static struct json_object *
-ifaces_usage(void)
+/*
+ * usage_report is nested the way the dashboards written for Gateway Engine
+ * read it (docs/design.md section 5): source, then group, then one row per
+ * name longer than two characters, each row an object of five numbers.
+ */
+static void
+peak_take(struct net_peak *p, uint64_t rx, uint64_t tx)
 {
-	struct json_object *o = json_object_new_object(), *e;
-	char *buf, *line, *save = NULL, name[IF_NAMESIZE + 1];
-	unsigned long long rx, tx, skip;
+	/* A counter that went back (an interface made again) grew by what it holds. */
+	uint64_t grx = rx >= p->last_rx ? rx - p->last_rx : rx;
+	uint64_t gtx = tx >= p->last_tx ? tx - p->last_tx : tx;
 
-	if ((buf = net_read_virtual("/proc/net/dev", 256 * 1024)) == NULL)
-		return o;
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, " %16[^:]: %llu %llu %llu %llu %llu %llu %llu %llu %llu",
-		    name, &rx, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &tx) != 10)
-			continue;
-		e = json_object_new_object();
-		json_object_object_add(e, "received", json_object_new_uint64(rx));
-		json_object_object_add(e, "sent", json_object_new_uint64(tx));
-		json_object_object_add(o, name, e);
+	if (p->seen) {
+		p->max_rx = grx > p->max_rx ? grx : p->max_rx;
+		p->max_tx = gtx > p->max_tx ? gtx : p->max_tx;
 	}
-	free(buf);
+	p->last_rx = rx;
+	p->last_tx = tx;
+	p->seen = 1;
+}
+
+static struct json_object *
+usage_row(struct net_peak *p, uint64_t rx, uint64_t tx, uint64_t num)
+{
+	struct json_object *e = json_object_new_object();
+
+	peak_take(p, rx, tx);
+	json_object_object_add(e, "tot_rx", json_object_new_uint64(rx));
+	json_object_object_add(e, "max_rx", json_object_new_uint64(p->max_rx));
+	json_object_object_add(e, "tot_tx", json_object_new_uint64(tx));
+	json_object_object_add(e, "max_tx", json_object_new_uint64(p->max_tx));
+	json_object_object_add(e, "num", json_object_new_uint64(num));
+	return e;
+}
+
+/* The peaks of the interface name had at the last build, or fresh ones. */
+static struct net_peak
+iface_peak(const struct net_usage_peaks *pk, const char *name)
+{
+	struct net_peak none = { 0 };
+	size_t i;
+
+	for (i = 0; i < pk->nif; i++)
+		if (strcmp(pk->ifs[i].name, name) == 0)
+			return pk->ifs[i].p;
+	return none;
+}
+
+/* Bytes and packets of each interface in /proc/net/dev; the table of peaks follows them. */
+static struct json_object *
+usage_ifaces(char *netdev, struct net_usage_peaks *pk)
+{
+	struct json_object *o = json_object_new_object();
+	struct net_usage_peaks now;
+	char *line, *save = NULL;
+	unsigned long long rx, rxp, tx, txp, skip;
+
+	now.nif = 0;
+	for (line = netdev != NULL ? strtok_r(netdev, "\n", &save) : NULL;
+	    line != NULL && now.nif < NET_USAGE_IFACES_MAX; line = strtok_r(NULL, "\n", &save)) {
+		char *name = now.ifs[now.nif].name;
+		struct net_peak *p = &now.ifs[now.nif].p;
+
+		if (sscanf(line, " %16[^:]: %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		    name, &rx, &rxp, &skip, &skip, &skip, &skip, &skip, &skip, &tx, &txp) != 11)
+			continue;
+		*p = iface_peak(pk, name);
+		json_object_object_add(o, name, usage_row(p, rx, tx, rxp + txp));
+		now.nif++;
+	}
+	memcpy(pk->ifs, now.ifs, sizeof(now.ifs));
+	pk->nif = now.nif;
 	return o;
 }
 
 int
-net_report_usage(const struct netd *nd, struct net_report *r)
+net_usage_build(const struct net_usage *u, char *netdev, struct net_usage_peaks *pk,
+    struct net_report *r)
 {
-	const struct net_usage *u = &nd->http.usage;
-	struct json_object *o = json_object_new_object(), *kinds, *e, *eng;
+	struct json_object *o = json_object_new_object(), *eng, *kinds, *total, *ifs;
 	uint64_t ts = 0, tr = 0, tq = 0;
 	int k;
 
 	kinds = json_object_new_object();
 	for (k = 0; k < NK_MAX; k++) {
-		e = json_object_new_object();
-		json_object_object_add(e, "requests", json_object_new_uint64(u->requests[k]));
-		json_object_object_add(e, "sent", json_object_new_uint64(u->sent[k]));
-		json_object_object_add(e, "received", json_object_new_uint64(u->received[k]));
-		json_object_object_add(kinds, net_kind_name((enum net_kind)k), e);
+		json_object_object_add(kinds, net_kind_name((enum net_kind)k),
+		    usage_row(&pk->kind[k], u->received[k], u->sent[k], u->requests[k]));
 		ts += u->sent[k];
 		tr += u->received[k];
 		tq += u->requests[k];
 	}
+	total = json_object_new_object();
+	json_object_object_add(total, NET_USAGE_ROW, usage_row(&pk->kind[NK_MAX], tr, ts, tq));
 	eng = json_object_new_object();
-	json_object_object_add(eng, "requests", json_object_new_uint64(tq));
-	json_object_object_add(eng, "sent", json_object_new_uint64(ts));
-	json_object_object_add(eng, "received", json_object_new_uint64(tr));
+	json_object_object_add(eng, "by_kind", kinds);
+	json_object_object_add(eng, "total", total);
+	ifs = json_object_new_object();
+	json_object_object_add(ifs, "by_interface", usage_ifaces(netdev, pk));
 	json_object_object_add(o, "engine", eng);
-	json_object_object_add(o, "by_kind", kinds);
-	json_object_object_add(o, "interfaces", ifaces_usage());
+	json_object_object_add(o, "interfaces", ifs);
 	/* Counters always move: written daily, not on every change. */
 	return report_take(r, "usage_report", o, 1);
+}
+
+int
+net_report_usage(const struct netd *nd, struct net_report *r)
+{
+	static struct net_usage_peaks peaks;	/* since gwe-netd started */
+	char *netdev = net_read_virtual("/proc/net/dev", 256 * 1024);
+	int rc = net_usage_build(&nd->http.usage, netdev, &peaks, r);
+
+	free(netdev);
+	return rc;
 }
 
 /*
@@ -300,8 +362,8 @@ net_report_due(const struct netd *nd, const struct net_report *r, time_t now)
 	char p[CONF_PATH_MAX + 80];
 	uint64_t fp, t;
 
-	if (report_path(nd, r, p, sizeof(p)) == -1 || net_kv_load(p, "fp", &fp) == -1 ||
-	    net_kv_load(p, "time", &t) == -1)
+	if (report_path(nd, r, p, sizeof(p)) == -1 || net_kv_read(p, "fp", &fp) != 0 ||
+	    net_kv_read(p, "time", &t) != 0)
 		return 1;
 	return fp != r->fp || (uint64_t)now >= t + NET_REPORT_MAX_AGE || (uint64_t)now < t;
 }

@@ -41,12 +41,17 @@ net_path(const struct netd *nd, const char *name, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * A directory made here is fsynced in its parent once its owner and mode
+ * are set: a power cut after the first boot must not take the CIK with it.
+ */
 static int
 mkdir_owned(const char *path, uid_t uid, gid_t gid)
 {
 	struct stat st;
+	int made = mkdir(path, 0700) == 0;
 
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+	if (!made && errno != EEXIST)
 		return -1;
 	if (lstat(path, &st) == -1)
 		return -1;
@@ -56,7 +61,9 @@ mkdir_owned(const char *path, uid_t uid, gid_t gid)
 	}
 	if ((st.st_uid != uid || st.st_gid != gid) && chown(path, uid, gid) == -1)
 		return -1;
-	return chmod(path, 0700);
+	if (chmod(path, 0700) == -1)
+		return -1;
+	return made ? safe_sync_parent(path) : 0;
 }
 
 int
@@ -64,7 +71,8 @@ net_state_mkdirs(const struct netd *nd, uid_t uid, gid_t gid)
 {
 	char p[CONF_PATH_MAX + 16];
 
-	if (mkdir(nd->cfg->state_dir, 0755) == -1 && errno != EEXIST)
+	if (mkdir(nd->cfg->state_dir, 0755) == 0 ? safe_sync_parent(nd->cfg->state_dir) == -1 :
+	    errno != EEXIST)
 		return -1;
 	if (mkdir_owned(nd->dir, uid, gid) == -1)
 		return -1;
@@ -154,18 +162,31 @@ net_kv_load(const char *path, const char *key, uint64_t *v)
 {
 	char *buf, *line, *save = NULL;
 	size_t len, kl = strlen(key);
-	int rc = -1;
+	int rc = NET_KV_BAD;
 
 	if (gwe_read_file(path, 4096, &buf, &len) == -1)
-		return -1;
+		return errno == ENOENT ? NET_KV_MISSING : NET_KV_BAD;
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, key, kl) == 0 && line[kl] == '=' &&
-		    gwe_parse_u64(line + kl + 1, 0, UINT64_MAX, v) == 0) {
+		if (strncmp(line, key, kl) == 0 && line[kl] == '=') {
+			/* A key twice, or not a number: the file is not ours as written. */
+			if (rc == 0 || gwe_parse_u64(line + kl + 1, 0, UINT64_MAX, v) == -1) {
+				rc = NET_KV_BAD;
+				break;
+			}
 			rc = 0;
-			break;
 		}
 	free(buf);
+	return rc;
+}
+
+int
+net_kv_read(const char *path, const char *key, uint64_t *v)
+{
+	int rc = net_kv_load(path, key, v);
+
+	if (rc == NET_KV_BAD)
+		log_warnx("state file damaged path=%s key=%s", path, key);
 	return rc;
 }
 
@@ -178,8 +199,7 @@ net_jobseq_next(struct netd *nd)
 	if (net_path(nd, "jobseq", p, sizeof(p)) == -1)
 		fatalx("state path too long");
 	/* Only a missing file starts afresh: a reused job id gets an old result. */
-	if (net_kv_load(p, "job", &v) == -1 &&
-	    (access(p, F_OK) == 0 || errno != ENOENT)) {
+	if (net_kv_load(p, "job", &v) == NET_KV_BAD) {
 		log_warnx("job id unknown, jobseq unreadable path=%s", p);
 		return 0;
 	}
@@ -260,6 +280,46 @@ queue_scan(struct netd *nd, struct queue_scan *qs)
 	return 0;
 }
 
+/* Count one more text dropped by a cap in state_dir/netd/dropped (key queue or failed). */
+static uint64_t
+dropped_count(struct netd *nd, const char *key)
+{
+	const char *keys[2] = { "queue", "failed" };
+	char p[CONF_PATH_MAX + 16], buf[96];
+	uint64_t n[2] = { 0, 0 };
+	int i;
+
+	if (net_path(nd, "dropped", p, sizeof(p)) == -1)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		(void)net_kv_read(p, keys[i], &n[i]);
+		if (strcmp(key, keys[i]) == 0)
+			n[i]++;
+	}
+	snprintf(buf, sizeof(buf), "queue=%" PRIu64 "\nfailed=%" PRIu64 "\n", n[0], n[1]);
+	if (safe_write(p, buf, strlen(buf), 0600) == -1)
+		log_warn("drop count not saved path=%s", p);
+	return strcmp(key, "queue") == 0 ? n[0] : n[1];
+}
+
+/*
+ * The queue is full (the platform has refused writes for long): make room
+ * by dropping the oldest texts, so that the newest results are the ones kept.
+ */
+static int
+queue_trim(struct netd *nd, struct queue_scan *qs)
+{
+	while (qs->count >= NET_QUEUE_MAX && qs->oldest[0] != '\0') {
+		if (net_queue_remove(nd, qs->oldest) == -1)
+			return -1;
+		log_warnx("fetch_status dropped entry=%s reason=\"queue full\" max=%d dropped=%"
+		    PRIu64, qs->oldest, NET_QUEUE_MAX, dropped_count(nd, "queue"));
+		if (queue_scan(nd, qs) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Queue a fetch_status text.  The platform takes only UTF-8, so anything
  * else (install.sh may print any bytes) is repaired here, before the text
@@ -276,6 +336,8 @@ net_queue_push(struct netd *nd, const char *text, size_t len, uint64_t order_id,
 	int rc;
 
 	if (queue_scan(nd, &qs) == -1)
+		return -1;
+	if (qs.count >= NET_QUEUE_MAX && queue_trim(nd, &qs) == -1)
 		return -1;
 	if (order_id != 0)
 		snprintf(p, sizeof(p), "%s/queue/%016" PRIu64 "-%" PRIu64 "-%ld",
@@ -327,6 +389,53 @@ net_queue_remove(struct netd *nd, const char *name)
 	return safe_unlink(p);
 }
 
+/* The oldest file of failed/ (by time, then name) and how many there are. */
+static unsigned
+failed_oldest(const char *dir, char *name, size_t namelen)
+{
+	struct dirent *de;
+	struct stat st;
+	time_t t = 0;
+	unsigned n = 0;
+	DIR *d;
+
+	name[0] = '\0';
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= namelen ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		n++;
+		if (name[0] == '\0' || st.st_mtime < t ||
+		    (st.st_mtime == t && strcmp(de->d_name, name) < 0)) {
+			t = st.st_mtime;
+			gwe_strlcpy(name, de->d_name, namelen);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Keep failed/ to NET_FAILED_MAX files: the oldest go first, each with a log line. */
+static void
+failed_trim(struct netd *nd)
+{
+	char dir[CONF_PATH_MAX + 16], p[CONF_PATH_MAX + 128], name[96];
+
+	if (net_path(nd, "failed", dir, sizeof(dir)) == -1)
+		return;
+	while (failed_oldest(dir, name, sizeof(name)) > NET_FAILED_MAX) {
+		snprintf(p, sizeof(p), "%s/%s", dir, name);
+		if (safe_unlink(p) == -1) {
+			log_warn("set-aside text not removed path=%s", p);
+			return;
+		}
+		log_warnx("set-aside text dropped name=%s reason=\"failed/ full\" max=%d "
+		    "dropped=%" PRIu64, name, NET_FAILED_MAX, dropped_count(nd, "failed"));
+	}
+}
+
 /*
  * Keep an entry the platform refused for good in failed/, out of the
  * queue, under a name that no later entry can take.
@@ -340,6 +449,7 @@ net_queue_setaside(struct netd *nd, const char *name)
 	snprintf(to, sizeof(to), "%s/failed/%s.%lld", nd->dir, name, (long long)time(NULL));
 	if (rename(from, to) == -1)
 		return -1;
+	failed_trim(nd);
 	return 0;
 }
 
@@ -378,18 +488,23 @@ void
 net_usage_load(struct netd *nd)
 {
 	struct net_usage *u = &nd->http.usage;
+	uint64_t *slot[3];
 	char p[CONF_PATH_MAX + 16], key[64];
-	int k;
+	const char *what[3] = { "requests", "sent", "received" };
+	int k, i, bad = 0;
 
 	if (net_path(nd, "usage", p, sizeof(p)) == -1)
 		return;
 	for (k = 0; k < NK_MAX; k++) {
-		snprintf(key, sizeof(key), "%s.requests", net_kind_name((enum net_kind)k));
-		(void)net_kv_load(p, key, &u->requests[k]);
-		snprintf(key, sizeof(key), "%s.sent", net_kind_name((enum net_kind)k));
-		(void)net_kv_load(p, key, &u->sent[k]);
-		snprintf(key, sizeof(key), "%s.received", net_kind_name((enum net_kind)k));
-		(void)net_kv_load(p, key, &u->received[k]);
+		slot[0] = &u->requests[k];
+		slot[1] = &u->sent[k];
+		slot[2] = &u->received[k];
+		for (i = 0; i < 3; i++) {
+			snprintf(key, sizeof(key), "%s.%s", net_kind_name((enum net_kind)k),
+			    what[i]);
+			if (net_kv_load(p, key, slot[i]) == NET_KV_BAD && bad++ == 0)
+				log_warnx("state file damaged path=%s key=%s", p, key);
+		}
 	}
 }
 

@@ -5,6 +5,8 @@
  *   order, order.state   the journaled install order and how far it got
  *   queue/<seq>[-<order>-<entry>]   fetch_status texts not yet accepted
  *   failed/<queue name>.<time>      texts the platform refused for good
+ *   failed/order.<time>, failed/order.state.<time>  an order whose journal was damaged
+ *   dropped              how many texts the caps above dropped (queue=, failed=)
  *   dl/<name>.part, dl/<name>.info  partial downloads and what they are of
  *   report.<alias>       fingerprint and time of the last report written
  *   jobseq               the last job id handed to the verifier
@@ -36,6 +38,13 @@ struct netd {
 	uint32_t	 vseq;
 	int		 once;
 	time_t		 lp_since;		/* long-poll If-Modified-Since */
+	/* The long-poll's pace (netd.c): no request before lp_not_before. */
+	time_t		 lp_not_before;
+	unsigned	 lp_early;		/* answered early in a row, for backoff */
+	int		 lp_said_order;		/* the last one said engine_fetch changed */
+	uint64_t	 lp_orders;		/* orders_read when it said so */
+	uint64_t	 orders_read;		/* check-ins that found engine_fetch set */
+	int		 backlog;		/* fetch_status texts left for the next check-in */
 	/* Alias clears a check-in decided on (net_checkin.c writes them). */
 	int		 clear_interval;	/* update_interval */
 	int		 clear_fetch;		/* engine_fetch: NET_CLEAR_* */
@@ -69,7 +78,14 @@ int	net_cik_store(struct netd *nd, const char *cik);
 int	net_interval_load(struct netd *nd);
 int	net_interval_store(struct netd *nd, uint64_t v);
 
-/* The fetch_status queue. */
+/*
+ * The fetch_status queue.  While the platform refuses writes it could grow
+ * without end: past NET_QUEUE_MAX texts the oldest is dropped to make room,
+ * and failed/ keeps at most NET_FAILED_MAX; each drop is logged and counted
+ * in state_dir/netd/dropped (queue=, failed=).
+ */
+#define NET_QUEUE_MAX	256
+#define NET_FAILED_MAX	256
 int	net_queue_push(struct netd *nd, const char *text, size_t len,
 	    uint64_t order_id, long entry);
 /* Oldest entry: its file name into name, its text (malloc'd) into *text. */
@@ -82,8 +98,16 @@ unsigned net_queue_count(struct netd *nd);
 /* The highest entry index queued for order_id, or -1. */
 long	net_queue_max_entry(struct netd *nd, uint64_t order_id);
 
-/* A small "key=value" per line state file. */
+/*
+ * A small "key=value" per line state file.  0: *v is the key's value;
+ * NET_KV_MISSING: there is no such file; NET_KV_BAD: the file is there
+ * but unreadable, or the key is absent, repeated or not a number.
+ */
+#define NET_KV_MISSING	(-1)
+#define NET_KV_BAD	(-2)
 int	net_kv_load(const char *path, const char *key, uint64_t *v);
+/* The same, with a log line when the file is damaged (NET_KV_BAD). */
+int	net_kv_read(const char *path, const char *key, uint64_t *v);
 
 uint64_t net_jobseq_next(struct netd *nd);
 /* Byte counters survive restarts in state_dir/netd/usage. */

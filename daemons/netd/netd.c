@@ -25,6 +25,8 @@
 #include "net_state.h"
 #include "net_vfy.h"
 
+#define NET_BACKLOG_GAP		2	/* s to the next check-in while results wait */
+
 static volatile sig_atomic_t quit;
 
 static void
@@ -64,7 +66,8 @@ schedule(struct netd *nd, int rc)
 
 	if (rc == 0) {
 		nd->failures = 0;
-		d = nd->interval;
+		/* A fetch_status backlog goes on at the next check-in, soon. */
+		d = nd->backlog && nd->interval > NET_BACKLOG_GAP ? NET_BACKLOG_GAP : nd->interval;
 	} else {
 		nd->failures++;
 		d = backoff(nd);
@@ -91,11 +94,15 @@ cycle(struct netd *nd)
 static int
 run_once(struct netd *nd)
 {
+	int rc;
+
 	if (net_ensure_cik(nd) == -1)
 		return 1;
-	if (net_checkin(nd) == -1 && nd->last_ok == 0)
-		return 1;
-	return 0;
+	rc = net_checkin(nd);
+	/* A backlog of results: more check-ins, each reading engine_fetch too. */
+	while (rc == 0 && nd->backlog && !quit)
+		rc = net_checkin(nd);
+	return rc == -1 && nd->last_ok == 0 ? 1 : 0;
 }
 
 /* The control socket's turn during long work. */
@@ -104,8 +111,9 @@ static struct {
 	struct net_ctl	*c;
 } busy_ctx;
 
+/* Serve the control socket until next (and extra_ms more), or a request came. */
 static void
-serve(struct netd *nd, struct net_ctl *c, time_t next)
+serve(struct netd *nd, struct net_ctl *c, time_t next, int extra_ms)
 {
 	struct pollfd pfd[1 + NET_CTL_CLIENTS];
 	time_t now = time(NULL);
@@ -118,6 +126,8 @@ serve(struct netd *nd, struct net_ctl *c, time_t next)
 	}
 	net_ctl_pollfds(c, pfd);
 	timeout = next > now ? (int)((next - now) > 3600 ? 3600 : (next - now)) * 1000 : 0;
+	if (timeout > 0)
+		timeout += extra_ms;
 	if (poll(pfd, 1 + NET_CTL_CLIENTS, timeout) <= 0)
 		return;
 	if (pfd[0].revents & POLLIN)
@@ -137,29 +147,81 @@ ctl_waiting(void *arg)
 	return quit || net_ctl_idle(busy_ctx.nd, c);
 }
 
+/* No long-poll starts within a second of the last one, whatever came of it. */
+#define NET_LONGPOLL_FLOOR	1
+
+/*
+ * Pace the next long-poll after one that began at t0 came to rc.  An
+ * answer before its time (a platform or proxy that ignores
+ * Request-Timeout), an error, or an order the check-in then did not find
+ * is backed off like a failed check-in, with jitter; a long-poll held for
+ * its time ends that.  One early answer that emptied engine_fetch (our
+ * own clear, seen) waits the floor only.
+ */
+static void
+longpoll_pace(struct netd *nd, int rc, time_t t0)
+{
+	nd->lp_not_before = t0 + NET_LONGPOLL_FLOOR;
+	if (rc == NET_LP_HELD && nd->lp_early > 0 && time(NULL) - t0 > NET_LONGPOLL_FLOOR)
+		nd->lp_early = 0;
+	if (rc == NET_LP_ORDER) {
+		nd->lp_said_order = 1;
+		nd->lp_orders = nd->orders_read;
+		return;
+	}
+	if (rc == NET_LP_CHANGED && nd->lp_early++ == 0)
+		return;
+	if (rc == NET_LP_EARLY || rc == NET_LP_ERROR || rc == NET_LP_CHANGED) {
+		if (rc != NET_LP_CHANGED)
+			nd->lp_early++;
+		nd->lp_not_before = time(NULL) + (time_t)net_longpoll_backoff(nd->lp_early,
+		    nd->interval);
+		log_info("next long-poll in secs=%lld early=%u",
+		    (long long)(nd->lp_not_before - time(NULL)), nd->lp_early);
+	}
+}
+
+/* After an order the long-poll said was there: did the check-in find one? */
+static void
+longpoll_checked(struct netd *nd)
+{
+	if (!nd->lp_said_order)
+		return;
+	nd->lp_said_order = 0;
+	if (nd->orders_read == nd->lp_orders) {
+		log_warnx("long-poll said engine_fetch was written, the check-in found no order");
+		longpoll_pace(nd, NET_LP_EARLY, time(NULL));
+	} else
+		nd->lp_early = 0;
+}
+
 /* Between check-ins: long-poll engine_fetch, or just serve the control socket. */
 static time_t
 wait_next(struct netd *nd, struct net_ctl *c, time_t next)
 {
+	time_t now = time(NULL), t0;
 	int rc;
 
+	longpoll_checked(nd);
 	/* A request held when the long-poll ended on its own is served first. */
 	if (c->held != -1 || !nd->cfg->long_poll || nd->http.cik[0] == '\0' ||
-	    nd->failures > 0 || net_order_pending(nd)) {
-		serve(nd, c, next);
+	    nd->failures > 0 || net_order_pending(nd) || nd->backlog || next - now < 2) {
+		serve(nd, c, next, 0);
 		return next;
 	}
+	if (nd->lp_not_before > now) {
+		/* Paced: wait it out, serving the control socket.  The extra ms
+		 * move each retry off the instant the whole fleet failed at. */
+		serve(nd, c, nd->lp_not_before < next ? nd->lp_not_before : next,
+		    (int)net_backoff_ms());
+		return next;
+	}
+	t0 = now;
 	rc = net_longpoll(nd, next, ctl_waiting, c);
-	if (rc == 1)
+	longpoll_pace(nd, rc, t0);
+	if (rc == NET_LP_ORDER)
 		return time(NULL);
-	if (rc == -1) {
-		/* Do not spin on a broken long-poll: wait out a backoff step. */
-		nd->failures++;
-		serve(nd, c, time(NULL) + (time_t)backoff(nd));
-		nd->failures--;
-		return next;
-	}
-	serve(nd, c, time(NULL));
+	serve(nd, c, time(NULL), 0);
 	return next;
 }
 
@@ -226,9 +288,13 @@ setup_dirs(struct netd *nd, const struct gwe_config *cfg)
 {
 	uid_t u = geteuid() == 0 ? nd->net_uid : geteuid();
 	gid_t g = geteuid() == 0 ? nd->net_gid : getegid();
+	char err[CONF_PATH_MAX + 64];
 
 	if (mkdir(cfg->run_dir, 0755) == -1 && errno != EEXIST)
 		fatal("mkdir %s", cfg->run_dir);
+	/* Our control socket lives there: nobody but root may swap it. */
+	if (daemon_dir_safe(cfg->run_dir, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (net_state_mkdirs(nd, u, g) == -1)
 		fatal("state directory %s", nd->dir);
 }
@@ -242,6 +308,7 @@ main(int argc, char **argv)
 	struct net_ctl c;
 	char err[CONF_ERR_MAX];
 
+	daemon_close_fds();
 	daemon_args(argc, argv, "gwe-netd", NULL, 1, &o);
 	log_init("gwe-netd", o.foreground || o.once, LOG_LVL_INFO);
 	daemon_config(&o, &cfg);

@@ -244,6 +244,9 @@ dl "stall"                  'too slow|Timeout|timed out'         no  "mis stall 
 dl "endless"                'more than [0-9]+ bytes'             no  "mis endless '$DLP' count=-1"
 dl "close_after (resumed)"  'download resumed|download interrupted' yes "mis close_after '$DLP' after=50000 count=1"
 dl "wrong_length (resumed)" 'download resumed|download interrupted' yes "mis wrong_length '$DLP' count=1"
+# a resume the server answers with the whole file, or with other bytes: started over from 0
+dl "Range ignored (restarted)" 'download restarted from 0 reason="range ignored"' yes "mis close_after '$DLP' after=50000 count=1; mis no_range '$DLP' count=1"
+dl "bad Content-Range (restarted)" 'reason="bad Content-Range' yes "mis close_after '$DLP' after=50000 count=1; mis bad_range '$DLP' count=1"
 dl "status 500"             'status=500|reason="[^"]+"'          no  "mis status '$DLP' code=500 count=-1"
 dl "redirect to http://"    'redirect refused location="http://' no  "mis redirect '$DLP' location=$HTTPURL/provision/download?vendor=acme\\&model=gw1\\&id=ID count=-1"
 dl "redirect to file://"    'redirect refused location="file://' no  "mis redirect '$DLP' location=file:///etc/passwd count=-1"

@@ -47,6 +47,21 @@ check "no capabilities left" grep -Eq '^CapEff:[[:space:]]+0+$' /proc/$pid/statu
 check "control socket is 0600 root" test "$(stat -c '%a %u' "$T/act/run/netd.sock")" = "600 0"
 check "sandbox logged" grep -q 'sandbox on uid='"$NET_UID" "$T/act/log"
 
+# ---- an inherited fd is closed at start; a run_dir others may write is refused ----------
+regdev SN-FDS
+mkdev fds SN-FDS "$(devcik SN-FDS)"
+exec 7< "$T/fds/gwe.conf"
+start fds
+exec 7<&-
+wait_for 10 test -S "$T/fds/run/netd.sock"
+check "an inherited fd is closed at start" sh -c "! ls -l /proc/$PID_fds/fd | grep -q 'gwe.conf'"
+stop fds
+chmod 0777 "$T/fds/run"
+once fds; rc=$?
+check "a run_dir others may write is refused (rc $rc)" test "$rc" = 1
+check "... and why is logged" grep -q 'fatal: not a directory only root can write dir=' "$T/fds/log"
+chmod 0755 "$T/fds/run"
+
 # ---- idle check-ins: one small request each, on one connection ------------------
 stop act
 mkdev idle SN-IDLE "$(devcik SN-IDLE)" "engine update_interval = 1"

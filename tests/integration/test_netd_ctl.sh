@@ -88,6 +88,21 @@ check "the order read again after it finished is cleared, not run again" \
 	    test -z '$(alias_value SN-K9 engine_fetch)' && test ! -e '$T/k9/state/netd/order.uncleared' &&
 	    test \$(grep -c 'verify_req job=.* name=tool.v2.1.tar.gz' '$T/k9/fake.log') = 1"
 
+# ---- the journal on disk, order.uncleared not (a power cut between the two) -----------
+k9dev k9u SN-K9U '{"install":[{"name":"tool.v2.1.tar.gz"}]}'
+wait_for 20 grep -q 'verify_req job=.* name=tool.v2.1.tar.gz' "$T/k9u/fake.log"
+kill -9 $k9pid; wait $k9pid 2>/dev/null
+rm -f "$T/k9u/state/netd/order.uncleared"
+sleep 3
+once k9u
+check "journal without order.uncleared: the fingerprint written at the restart" \
+	grep -q 'order journaled without its order.uncleared: written now' "$T/k9u/log"
+once k9u
+check "... and the order read again is cleared, not run again" \
+	sh -c "grep -q 'clearing only' '$T/k9u/log' && test -z '$(alias_value SN-K9U engine_fetch)' &&
+	    test \$(grep -c 'verify_req job=.* name=tool.v2.1.tar.gz' '$T/k9u/fake.log') = 1" ||
+	showlog k9u
+
 # ---- kill -9 while a refusal is in flight: the entry is handed over again ------------
 k9dev k9b SN-K9B '{"install":[{"name":"bad.v1.tar.gz"}]}'
 wait_for 20 grep -q 'verify_req job=.* name=bad.v1.tar.gz' "$T/k9b/fake.log"
@@ -192,7 +207,8 @@ conns() { plog "$1" | $PY -c '
 import json, sys
 print(len(set(e["conn"] for e in json.load(sys.stdin)["entries"] if e.get("sn") == "SN-LP")))'; }
 check "the status and apps queries left the long-poll in place ($(conns 0) connection)" test "$(conns 0)" = 1
-# The clear comes last: after the report when nothing was handed over late enough.
+# With no handover late enough for it, the clear comes after the downloads and
+# before the report (test_netd_clear.sh checks that order).
 lp_cleared() { test -z "$(alias_value SN-LP engine_fetch)"; }
 wait_for 10 lp_cleared
 hv=$(P history SN-LP engine_fetch | $PY -c '

@@ -4,7 +4,9 @@
 #   device_info: uname, df, free (text shaped as those commands print) and
 #                ipaddrs (a list);
 #   usage_report: bytes sent and received by the engine itself, per kind
-#                of request, and per network interface.
+#                of request, and per network interface, nested as the
+#                dashboards written for Gateway Engine read it;
+#   engine_report: the apps as those dashboards read them.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "gwe-netd reports"
 tap_tmp
@@ -13,6 +15,11 @@ tap_tmp
 SN=SN-REPORTS
 regdev $SN
 mkdev rep $SN "$(devcik $SN)"
+# An app installed in the first check-in, so that the second's engine_report lists it.
+printf 'meter' > "$T/meter.v1.2.tar.gz"
+publish meter.v1.2.tar.gz "$T/meter.v1.2.tar.gz"
+fake rep
+P set-alias $SN engine_fetch '{"install":[{"name":"meter.v1.2.tar.gz"}]}' > /dev/null
 once rep; rc=$?
 check "first check-in (rc $rc)" test "$rc" = 0 || showlog rep
 # usage_report is written daily; forget that it was, so the second check-in
@@ -24,6 +31,7 @@ check "second check-in (rc $rc)" test "$rc" = 0 || showlog rep
 
 alias_value $SN device_info > "$T/device_info.json"
 alias_value $SN usage_report > "$T/usage_report.json"
+alias_value $SN engine_report > "$T/engine_report.json"
 plog 0 > "$T/requests.json"
 
 shape() {	# shape WHAT PYTHON [ARG]: a check on the stored JSON (ARG: argv[4])
@@ -36,6 +44,7 @@ import json, re, sys
 T, SN, MARK = sys.argv[1], sys.argv[2], int(sys.argv[3])
 di = json.load(open(T + "/device_info.json"))
 us = json.load(open(T + "/usage_report.json"))
+en = json.load(open(T + "/engine_report.json"))
 def need(c, why):
     if not c:
         print(why); sys.exit(1)
@@ -68,26 +77,90 @@ for a in di['ipaddrs']:
     name, addr = a.split(' ')
     ipaddress.ip_address(addr.split('%')[0])"
 
-shape "usage_report: engine, by_kind (every kind), interfaces" "$PRE
-need(isinstance(us, dict) and set(['engine', 'by_kind', 'interfaces']) <= set(us), us)
-def counters(o, keys=('sent', 'received')):
-    return isinstance(o, dict) and all(isinstance(o.get(k), int) and o[k] >= 0 for k in keys)
-need(counters(us['engine'], ('sent', 'received', 'requests')), us['engine'])
-need(set(us['by_kind']) == set(['activate', 'checkin', 'status', 'download', 'longpoll']), sorted(us['by_kind']))
-need(all(counters(v, ('sent', 'received', 'requests')) for v in us['by_kind'].values()), us['by_kind'])
-for k in ('sent', 'received', 'requests'):
-    need(us['engine'][k] == sum(v[k] for v in us['by_kind'].values()), 'engine %s is not the sum of the kinds' % k)
-need(isinstance(us['interfaces'], dict) and 'lo' in us['interfaces'], us['interfaces'])
-need(all(counters(v) for v in us['interfaces'].values()), us['interfaces'])"
+ROWS='
+# A value walked with a JavaScript for-in, as the dashboards walk it: an
+# object gives its keys, a string or a list its indices, anything else nothing.
+def js_keys(v):
+    if isinstance(v, dict):
+        return list(v)
+    return [str(i) for i in range(len(v))] if isinstance(v, (str, list)) else []
+def js_get(v, k):
+    if isinstance(v, dict):
+        return v.get(k)
+    return v[int(k)] if isinstance(v, (str, list)) else None
+LEAF = ("tot_rx", "max_rx", "tot_tx", "max_tx", "num")
+rows = {}
+for k1 in js_keys(us):
+    for k2 in js_keys(js_get(us, k1)):
+        l2 = js_get(js_get(us, k1), k2)
+        for k3 in js_keys(l2):
+            if len(k3) > 2:
+                v = js_get(l2, k3)
+                need(isinstance(v, dict), "%s.%s.%s is %r, not a row" % (k1, k2, k3, v))
+                bad = [f for f in LEAF if type(v.get(f)) is not int]
+                need(not bad, "%s.%s.%s: %s undefined or not a number" % (k1, k2, k3, bad))
+                rows[k3] = v
+'
+shape "usage_report walked as the dashboards do: every row has tot_rx, max_rx, tot_tx, max_tx, num" "$PRE$ROWS
+kinds = ['activate', 'checkin', 'status', 'download', 'longpoll']
+need(set(kinds + ['gwe']) <= set(rows), sorted(rows))
+need(set(us) == set(['engine', 'interfaces']), sorted(us))
+need(set(us['engine']) == set(['by_kind', 'total']) and list(us['engine']['total']) == ['gwe'], us['engine'])
+need(set(us['engine']['by_kind']) == set(kinds), sorted(us['engine']['by_kind']))
+ifs = us['interfaces']['by_interface']
+need(isinstance(ifs, dict) and 'lo' in ifs and 'lo' not in rows, sorted(ifs))
+need(all(n in rows for n in ifs if len(n) > 2), (sorted(ifs), sorted(rows)))
+for f in ('tot_rx', 'tot_tx', 'num'):
+    need(rows['gwe'][f] == sum(us['engine']['by_kind'][k][f] for k in kinds), 'gwe %s is not the sum of the kinds' % f)
+for n, v in list(us['engine']['by_kind'].items()) + list(ifs.items()):
+    need(v['max_rx'] <= v['tot_rx'] and v['max_tx'] <= v['tot_tx'], (n, v))"
+
+if command -v node > /dev/null 2>&1; then
+	cat > "$T/walk.js" <<'EOF'
+// The dashboards' walk in JavaScript itself: a row with a value undefined fails.
+const d = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+const rows = [];
+for (const k1 in d)
+	for (const k2 in d[k1])
+		for (const k3 in d[k1][k2])
+			if (k3.length > 2) {
+				const v = d[k1][k2][k3];
+				for (const f of ["tot_rx", "max_rx", "tot_tx", "max_tx", "num"])
+					if (typeof v[f] !== "number")
+						throw new Error(k3 + "." + f + " is " + v[f]);
+				rows.push(k3);
+			}
+console.log(rows.join(" "));
+EOF
+	out=$(node "$T/walk.js" "$T/usage_report.json" 2>&1)
+	case " $out " in
+	*" checkin "*" gwe "*) ok "usage_report walked by node as the dashboards do, nothing undefined ($out)";;
+	*) not_ok "usage_report walked by node as the dashboards do, nothing undefined"; diag "$out";;
+	esac
+else
+	skip "usage_report walked by node as the dashboards do" "no node"
+fi
 
 shape "usage_report counts the engine's own bytes of the first check-in" "$PRE
 log = json.load(open(T + '/requests.json'))['entries']
 first = [e for e in log[:MARK] if e.get('sn') == SN]
 rx = sum(e['rx'] for e in first); tx = sum(e['tx'] for e in first)
-e = us['engine']
-need(e['requests'] == len(first), ('requests', e['requests'], len(first)))
-need(e['sent'] > 0 and abs(e['sent'] - rx) <= rx // 20, ('sent', e['sent'], 'platform rx', rx))
-need(e['received'] > 0 and abs(e['received'] - tx) <= tx // 20, ('received', e['received'], 'platform tx', tx))
-need(us['by_kind']['checkin']['requests'] >= 1, us['by_kind'])"
+e = us['engine']['total']['gwe']
+need(e['num'] == len(first), ('num', e['num'], len(first)))
+need(e['tot_tx'] > 0 and abs(e['tot_tx'] - rx) <= rx // 20, ('tot_tx', e['tot_tx'], 'platform rx', rx))
+need(e['tot_rx'] > 0 and abs(e['tot_rx'] - tx) <= tx // 20, ('tot_rx', e['tot_rx'], 'platform tx', tx))
+need(us['engine']['by_kind']['checkin']['num'] >= 1, us['engine']['by_kind'])
+need(us['engine']['by_kind']['download']['num'] >= 2, us['engine']['by_kind'])"
+
+shape "engine_report walked as the dashboards do: apps a list of {APP: {exitstatus, status, uptime, version}}" "$PRE
+need(isinstance(en.get('apps'), list), en)
+need(set(['engine_version', 'update_interval', 'last_checkin']) <= set(en), sorted(en))
+names = []
+for one in en['apps']:
+    need(isinstance(one, dict) and len(one) == 1, one)
+    for name, app in one.items():
+        need(all(k in app for k in ('exitstatus', 'status', 'uptime', 'version')), app)
+        names.append((name, app['version'], app['status']))
+need(('meter', '1.2', 'installed') in names, names)"
 
 tap_end

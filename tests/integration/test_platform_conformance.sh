@@ -321,6 +321,29 @@ ok "one 1 MiB header line: curl error" eq "$([ "$RC" != 0 ] && echo failed)" fai
 mb drop path=/onep:v1/stack/alias method=POST
 req x16 -H "$CIKH" -d 'fetch_status=answer+lost' "$A"
 ok "drop: write stored, no answer (curl error 52)" eq "$RC $(ctl get-alias SN-B fetch_status)" "52 answer lost"
+# no_hold: a long-poll answered at once (a plain read of the same path is left alone)
+mb no_hold path=alias count=1
+req nh0 -H "$CIKH" -H "$FORM" "$A?lp_alias"
+ok "no_hold: a plain read is not a long-poll, answered as ever" eq "$CODE $(body nh0)" "200 lp_alias=new+value"
+t0=$(ms); req nh1 -H "$CIKH" -H "$FORM" -H "Request-Timeout: 5000" "$A?lp_alias"; t1=$(ms)
+ok "no_hold: a long-poll of 5 s answered 304 at once (< 1.5 s)" eq "$CODE $( [ $((t1 - t0)) -lt 1500 ] && echo fast)" "304 fast"
+mb no_hold path=alias answer=empty
+req nh2 -H "$CIKH" -H "$FORM" -H "Request-Timeout: 5000" "$A?lp_alias"
+ok "no_hold answer=empty: 200 alias= without Last-Modified" eq "$CODE $(body nh2) [$(hdr nh2 Last-Modified)]" "200 lp_alias= []"
+mb no_hold path=alias answer=value value=x
+req nh3 -H "$CIKH" -H "$FORM" -H "Request-Timeout: 5000" "$A?lp_alias"
+ok "no_hold answer=value: 200 alias=V, the alias itself unchanged" eq "$CODE $(body nh3) $(ctl get-alias SN-B lp_alias)" "200 lp_alias=x new value"
+ctl clear >/dev/null
+# no_range, bad_range: a download whose Range is ignored, or answered with other bytes
+mb no_range path=/provision/download
+req nr1 -H "$CIKH" -H "Range: bytes=1000-" "$D&id=$ID"
+ok "no_range: Range ignored, 200 with the whole blob" eq "$CODE $(wc -c < "$T/nr1.body" | tr -d ' ') [$(hdr nr1 Content-Range)]" "200 100000 []"
+mb bad_range path=/provision/download shift=7
+req br1 -H "$CIKH" -H "Range: bytes=1000-" "$D&id=$ID"
+ok "bad_range shift=7: 206 of bytes 1000-, Content-Range says 1007-" eq "$CODE $(hdr br1 Content-Range) $(wc -c < "$T/br1.body" | tr -d ' ')" "206 bytes 1007-100006/100000 99000"
+mb bad_range path=/provision/download after=10 secs=10
+t0=$(ms); req br2 -H "$CIKH" -H "Range: bytes=1000-" -y 1 -Y 1000 "$D&id=$ID"; t1=$(ms)
+ok "bad_range secs=10: 10 bytes, then a hang (curl's low-speed abort, error 28)" eq "$RC $(wc -c < "$T/br2.body" | tr -d ' ')" "28 10"
 ctl down count=2 >/dev/null
 req d1 "$U/timestamp"; r1=$RC
 req d2 "$U/timestamp"; r2=$RC

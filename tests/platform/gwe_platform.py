@@ -80,6 +80,13 @@ the request normally and spoil the answer:
                7.88: "Too large response headers", error 56; line=N, one huge line: error 27)
   drop         run the request (a write is stored), then close without any answer
   down         (connection level, no path) reset the next count connections, or all for secs=S
+  no_hold      a long-poll (only a request with Request-Timeout matches) answered at once, as by
+               a proxy that drops the header: answer=304 (default) | 204 | empty (200 `alias=`) |
+               value (200 `alias=V`, value=V, default an order of ghost.v1.tar.gz that a plain
+               read does not show); no Last-Modified
+  no_range     a download ignores Range: 200 with the whole blob
+  bad_range    a ranged download answers 206 with a Content-Range whose bytes are shift=N
+               (default 1) off the ones sent; with secs=S, only after=K body bytes, then hang S
 
 Command line:
   gwe_platform.py [serve] --state-dir DIR [--port 0] [--admin-port 0] [--ready-file F] [--http]
@@ -215,7 +222,7 @@ class Vendor:
 
 class Misbehaviour:
     KINDS = {"slow", "stall", "endless", "close_after", "wrong_length", "status", "redirect",
-             "big_alias", "huge_headers", "drop", "down"}
+             "big_alias", "huge_headers", "drop", "down", "no_hold", "no_range", "bad_range"}
     PRE_ROUTE = {"status", "redirect", "endless"}      # answered without running the request
     _ids = itertools.count(1)
 
@@ -240,7 +247,9 @@ class Misbehaviour:
         v = self.params.get(name, default)
         return None if v is None else conv(v)
 
-    def matches(self, method, path):
+    def matches(self, method, path, headers=None):
+        if self.kind == "no_hold" and (headers is None or headers.get("Request-Timeout") is None):
+            return False            # only a long-poll is held, so only a long-poll is not
         return (self.kind != "down" and (not self.method or self.method == method)
                 and self.path_re.search(path) is not None)
 
@@ -325,10 +334,10 @@ class Platform:
             if m.count == 0:
                 self.misbehaviours.remove(m)
 
-    def take_misbehaviour(self, method, path):
+    def take_misbehaviour(self, method, path, headers=None):
         with self.cond:
             for m in list(self.misbehaviours):
-                if m.matches(method, path):
+                if m.matches(method, path, headers):
                     self._consume(m)
                     return m
         return None
@@ -526,7 +535,7 @@ class PlatformHandler(http.server.BaseHTTPRequestHandler):
 
     def dispatch(self):
         platform = self.server.platform
-        self.mb = platform.take_misbehaviour(self.command, self.path)
+        self.mb = platform.take_misbehaviour(self.command, self.path, self.headers)
         try:
             self.body = self.read_body()
         except ValueError as e:
@@ -626,6 +635,8 @@ class PlatformHandler(http.server.BaseHTTPRequestHandler):
             except (TypeError, ValueError):
                 ims = None
         platform, name = self.server.platform, names[0]
+        if self.mb and self.mb.kind == "no_hold":
+            return self.no_hold(dev, name)
         deadline = now() + int(rt) / 1000.0
         with platform.cond:
             a = dev.alias(name)
@@ -643,6 +654,19 @@ class PlatformHandler(http.server.BaseHTTPRequestHandler):
                 answer = Answer(200, form_encode([(name, a.value or "")]),
                                 "application/x-www-form-urlencoded; charset=utf-8", answer.headers)
             return answer
+
+    def no_hold(self, dev, name):
+        """The misbehaviour no_hold: a long-poll answered at once, as by a proxy that drops
+        Request-Timeout: answer=304 (default), 204, empty (200 `name=`) or value (200 with
+        value=V, default an order of ghost.v1.tar.gz, that a plain read does not show); never
+        a Last-Modified."""
+        kind = self.mb.params.get("answer", "304")
+        if kind in ("304", "204"):
+            return Answer(int(kind))
+        value = "" if kind == "empty" else self.mb.params.get(
+            "value", '{"install":[{"name":"ghost.v1.tar.gz"}]}')
+        return Answer(200, form_encode([(name, value)]),
+                      "application/x-www-form-urlencoded; charset=utf-8")
 
     def route_alias_write(self):
         dev = self.device_from_cik()
@@ -698,15 +722,16 @@ class PlatformHandler(http.server.BaseHTTPRequestHandler):
         """200 with the blob, or 206 for a single `bytes=X-[Y]` range (other Range forms ignored)."""
         rng = self.headers.get("Range")
         m = re.fullmatch(r"\s*bytes=(\d+)-(\d*)\s*", rng or "")
-        if not m:
+        if not m or (self.mb and self.mb.kind == "no_range"):
             return Answer(200, blob, ctype, [("Accept-Ranges", "bytes")])
         total = len(blob)
         first = int(m.group(1))
         last = min(int(m.group(2)), total - 1) if m.group(2) else total - 1
         if first >= total or last < first:
             return Answer(416, b"", ctype, [("Content-Range", "bytes */%d" % total)])
+        shift = int(self.mb.p("shift", 1)) if self.mb and self.mb.kind == "bad_range" else 0
         return Answer(206, blob[first:last + 1], ctype,
-                      [("Content-Range", "bytes %d-%d/%d" % (first, last, total))])
+                      [("Content-Range", "bytes %d-%d/%d" % (first + shift, last + shift, total))])
 
     def route_timestamp(self):
         return text(200, "%d" % int(now()))
@@ -800,7 +825,7 @@ class PlatformHandler(http.server.BaseHTTPRequestHandler):
         elif kind == "wrong_length":
             self.wfile.write(body)
             self.close_connection = True
-        elif kind == "stall":
+        elif kind == "stall" or (kind == "bad_range" and mb.p("secs", None)):
             self.wfile.write(body[:int(mb.p("after", 0))])
             self.wfile.flush()
             time.sleep(mb.p("secs", 60))

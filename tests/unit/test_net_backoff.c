@@ -54,12 +54,39 @@ test_backoff_jitter(void **state)
 	}
 }
 
+/*
+ * A long-poll that keeps failing backs off at most NET_LONGPOLL_BACKOFF_MAX
+ * whatever the interval (a fleet back from an outage within that window),
+ * and never longer than a shorter interval; the sub-second offset stays
+ * under a second.
+ */
+static void
+test_longpoll_cap(void **state)
+{
+	uint64_t d, most = 0;
+	unsigned f;
+
+	(void)state;
+	net_backoff_seed(9);
+	for (f = 1; f <= 1000; f++) {
+		d = net_longpoll_backoff(f, 43200);
+		assert_true(d >= 1 && d <= NET_LONGPOLL_BACKOFF_MAX);
+		if (d > most)
+			most = d;
+		assert_true(net_longpoll_backoff(f, 30) <= 30);
+		assert_true(net_backoff_ms() < 1000);
+	}
+	assert_true(most > NET_LONGPOLL_BACKOFF_MAX / 2);	/* it does reach the cap's range */
+	assert_int_equal(net_backoff_max(1000, 43200), 43200);	/* check-ins keep theirs */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff_max),
 		cmocka_unit_test(test_backoff_jitter),
+		cmocka_unit_test(test_longpoll_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

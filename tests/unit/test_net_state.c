@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -136,6 +137,96 @@ test_queue_utf8_and_setaside(void **state)
 	assert_int_equal(net_queue_setaside(&nd, name), -1);
 }
 
+/* What earlier tests set aside. */
+static void
+empty_failed(void)
+{
+	char p[256], f[512];
+	struct dirent *de;
+	DIR *d;
+
+	tu_path(p, sizeof(p), dir, "netd/failed");
+	assert_non_null(d = opendir(p));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
+			assert_int_equal(unlink(f), 0);
+		}
+	closedir(d);
+}
+
+/* The queue and failed/ are capped: the oldest go, and the drops are counted. */
+static void
+test_queue_caps(void **state)
+{
+	char p[256], name[64], *text;
+	uint64_t v;
+	size_t len;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < NET_QUEUE_MAX + 4; i++)
+		assert_int_equal(net_queue_push(&nd, "t", 1, 0, 0), 0);
+	assert_int_equal(net_queue_count(&nd), NET_QUEUE_MAX);
+	tu_path(p, sizeof(p), dir, "netd/dropped");
+	assert_int_equal(net_kv_load(p, "queue", &v), 0);
+	assert_int_equal(v, 4);
+	/* The first four went; the fifth is now the oldest. */
+	assert_int_equal(net_queue_oldest(&nd, name, sizeof(name), &text, &len), 0);
+	free(text);
+	assert_string_equal(name, "0000000000000005");
+	empty_failed();
+	for (i = 0; i < NET_FAILED_MAX + 2; i++) {
+		if (i == 200)	/* room for the last ones, below the queue's cap */
+			while (net_queue_count(&nd) < NET_FAILED_MAX + 2 - 200)
+				assert_int_equal(net_queue_push(&nd, "u", 1, 0, 0), 0);
+		assert_int_equal(net_queue_oldest(&nd, name, sizeof(name), &text, &len), 0);
+		free(text);
+		assert_int_equal(net_queue_setaside(&nd, name), 0);
+	}
+	assert_int_equal(net_kv_load(p, "failed", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(net_kv_load(p, "queue", &v), 0);
+	assert_int_equal(v, 4);
+	/* failed/ holds NET_FAILED_MAX: the two oldest set aside went. */
+	tu_path(p, sizeof(p), dir, "netd/failed");
+	{
+		DIR *d = opendir(p);
+		struct dirent *de;
+		unsigned n = 0, oldest_seen = 0;
+
+		assert_non_null(d);
+		while ((de = readdir(d)) != NULL) {
+			n += de->d_name[0] != '.';
+			oldest_seen |= strncmp(de->d_name, "0000000000000005.", 17) == 0;
+		}
+		closedir(d);
+		assert_int_equal(n, NET_FAILED_MAX);
+		assert_int_equal(oldest_seen, 0);
+	}
+}
+
+/* A missing state file and a damaged one are told apart. */
+static void
+test_kv_load(void **state)
+{
+	char p[256];
+	uint64_t v = 7;
+
+	(void)state;
+	tu_path(p, sizeof(p), dir, "netd/kv");
+	assert_int_equal(net_kv_load(p, "a", &v), NET_KV_MISSING);
+	tu_write_file(p, "a=1\nb=x2\nc=3\nc=4\n");
+	assert_int_equal(net_kv_load(p, "a", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(net_kv_load(p, "b", &v), NET_KV_BAD);
+	assert_int_equal(net_kv_load(p, "c", &v), NET_KV_BAD);
+	assert_int_equal(net_kv_load(p, "d", &v), NET_KV_BAD);
+	assert_int_equal(net_kv_read(p, "b", &v), NET_KV_BAD);
+	tu_write_file(p, "");
+	assert_int_equal(net_kv_load(p, "a", &v), NET_KV_BAD);
+}
+
 static void
 test_cik(void **state)
 {
@@ -234,8 +325,9 @@ test_reports_json(void **state)
 	nd.http.usage.requests[NK_CHECKIN] = 3;
 	nd.http.usage.sent[NK_CHECKIN] = 300;
 	assert_int_equal(net_report_usage(&nd, &r), 0);
-	assert_non_null(strstr(r.json, "\"checkin\":{\"requests\":3,\"sent\":300"));
-	assert_non_null(strstr(r.json, "\"interfaces\":{"));
+	assert_non_null(strstr(r.json, "\"checkin\":{\"tot_rx\":0,\"max_rx\":0,\"tot_tx\":300,"
+	    "\"max_tx\":0,\"num\":3}"));
+	assert_non_null(strstr(r.json, "\"interfaces\":{\"by_interface\":{"));
 	net_report_free(&r);
 	apps.n = 1;
 	strcpy(apps.e[0].app, "modbus_bridge");
@@ -337,6 +429,8 @@ main(void)
 		cmocka_unit_test(test_queue_order),
 		cmocka_unit_test(test_queue_ignores_strangers),
 		cmocka_unit_test(test_queue_utf8_and_setaside),
+		cmocka_unit_test(test_queue_caps),
+		cmocka_unit_test(test_kv_load),
 		cmocka_unit_test(test_cik),
 		cmocka_unit_test(test_interval),
 		cmocka_unit_test(test_jobseq),
