@@ -12,18 +12,16 @@
 #include "safefile.h"
 #include "util.h"
 
-static int
-safe_sync_dir(const char *path)
+int
+safe_sync_parent(const char *path)
 {
 	char dir[PATH_MAX];
 	int fd, rc, saved;
 
-	if (strlen(path) >= sizeof(dir)) {
+	if (gwe_strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	/* NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): length checked just above */
-	strcpy(dir, path);
 	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
 	rc = fsync(fd);
@@ -58,7 +56,7 @@ safe_write(const char *path, const void *data, size_t len, mode_t mode)
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
-	return safe_sync_dir(path);
+	return safe_sync_parent(path);
 fail:
 	saved = errno;
 	if (fd != -1)
@@ -73,5 +71,5 @@ safe_unlink(const char *path)
 {
 	if (unlink(path) == -1)
 		return -1;
-	return safe_sync_dir(path);
+	return safe_sync_parent(path);
 }

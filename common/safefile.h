@@ -16,5 +16,7 @@
 int	safe_write(const char *path, const void *data, size_t len, mode_t mode);
 /* Remove path and fsync its directory, so the removal survives a crash. */
 int	safe_unlink(const char *path);
+/* fsync the directory holding path: a mkdir of path then survives a power cut. */
+int	safe_sync_parent(const char *path);
 
 #endif
