@@ -326,4 +326,6 @@ rec "meta.secs $((SECONDS - STARTED))"
 say "done; writing $RESULTS"
 cp "$RAW" "$T/log/raw" 2>/dev/null
 $PY "$TOP/bench/report.py" "$RAW" "$RESULTS" || die "report.py failed"
+# report.py rewrites RESULTS: the herd's last section (bench/herd.md) goes back in.
+$PY "$TOP/bench/herd_report.py" merge "$RESULTS" || die "herd_report.py merge failed"
 exit 0
