@@ -706,6 +706,86 @@ cli_conf_set_interval(const char *path, const char *value, char *err,
 	return 0;
 }
 
+/* The text without every line of [section] key (and its continuations). */
+static int
+conf_remove_text(char **text, size_t *len, const char *section, const char *key)
+{
+	struct ctext t;
+	struct gwe_buf sb = { NULL, 0, 0, 0, 0 };
+	size_t i;
+	int insec = 0, drop = 0;
+
+	if (ctext_scan(&t, *text, *len) == -1)
+		return -1;
+	for (i = 0; i < t.n; i++) {
+		const struct cline *l = &t.l[i];
+
+		if (l->kind == L_SECTION)
+			insec = name_is(&t, l, section);
+		if (l->kind != L_CONT)
+			drop = insec && l->kind == L_KEY && name_is(&t, l, key);
+		if (!drop)
+			gwe_buf_add(&sb, t.b + l->off, l->end - l->off);
+	}
+	free(t.l);
+	if (sb.err || (sb.p == NULL && gwe_buf_add(&sb, "", 0) == -1)) {
+		gwe_buf_free(&sb);
+		return -1;
+	}
+	free(*text);
+	*text = sb.p;
+	*len = sb.len;
+	return 0;
+}
+
+static int
+key_seen(void *user, const char *section, const char *key, const char *value)
+{
+	const struct conf_edit *e = user;
+
+	(void)value;
+	if (strcmp(section, e->section) == 0 && strcmp(key, e->key) == 0)
+		return 0;	/* stops the parse: ini_parse_string() returns the line */
+	return 1;
+}
+
+int
+cli_conf_unset(const char *path, const char *section, const char *key, char *err,
+    size_t errlen)
+{
+	struct conf_edit e = { section, key, NULL };
+	struct conf_file f;
+	struct gwe_config cfg;
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	f.dirfd = -1;
+	if (file_resolve(&f, path, err, errlen) == -1 ||
+	    file_lock(&f, err, errlen) == -1 || file_read(&f, err, errlen) == -1)
+		goto done;
+	if (f.missing) {	/* nothing to remove, and no file to create */
+		rc = 0;
+		goto done;
+	}
+	if (conf_remove_text(&f.text, &f.len, section, key) == -1) {
+		snprintf(err, errlen, "%s: out of memory", f.path);
+		goto done;
+	}
+	if (verify_loads(f.path, f.text, f.len, &cfg, err, errlen) == -1)
+		goto done;
+	if (ini_parse_string(f.text, key_seen, &e) != 0) {
+		snprintf(err, errlen, "%s: [%s] %s: could not be removed (edit not "
+		    "written)", f.path, section, key);
+		goto done;
+	}
+	rc = file_write(&f, f.text, f.len, err, errlen);
+done:
+	if (f.dirfd != -1)
+		close(f.dirfd);
+	free(f.text);
+	return rc;
+}
+
 /* Print [section] from its header to where a new key would go. */
 static void
 print_block(const struct ctext *t, size_t h, FILE *out)
@@ -827,7 +907,8 @@ cli_conf_cik(const struct gwe_config *cfg, FILE *out, char *err, size_t errlen)
 		    "hexadecimal digits\"", p);
 		gwe_strlcpy(cik, cfg->cik, sizeof(cik));
 	}
-	fprintf(out, "%s\n", cik);
+	/* Gateway Engine's way of showing "not activated". */
+	fprintf(out, "%s\n", cik[0] != '\0' ? cik : "''");
 	if (fflush(out) == EOF || ferror(out)) {
 		snprintf(err, errlen, "cannot print: %s", strerror(errno));
 		return -1;

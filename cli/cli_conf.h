@@ -39,6 +39,13 @@ int	cli_conf_load(const char *path, int missing_ok, struct gwe_config *cfg);
  */
 int	cli_conf_set(const char *path, const char *section, const char *key,
 	    const char *value, char *err, size_t errlen);
+/*
+ * Remove every [section] key line (and its continuation lines), so the
+ * default applies again (-a ''); the same checks and write as cli_conf_set.
+ * A missing file is left missing.
+ */
+int	cli_conf_unset(const char *path, const char *section, const char *key,
+	    char *err, size_t errlen);
 /* -P/--set-product-id: vendor and model both set to value, in one write. */
 int	cli_conf_set_product(const char *path, const char *value, char *err,
 	    size_t errlen);
@@ -59,7 +66,8 @@ int	cli_conf_print_section(const char *path, const char *section, FILE *out,
 	    char *err, size_t errlen);
 /*
  * -C/--gateway-cik: print the CIK netd uses: state_dir/netd/cik when it
- * holds a valid CIK, else [device] cik, else an empty line.
+ * holds a valid CIK, else [device] cik, else '' (Gateway Engine's
+ * "not activated").
  */
 int	cli_conf_cik(const struct gwe_config *cfg, FILE *out, char *err,
 	    size_t errlen);

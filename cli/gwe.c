@@ -3,7 +3,9 @@
  * parses flags and dispatches; each job lives in a cli_*.c of its own:
  * cli_conf.c (the --set flags, -C, -g, and every command's configuration
  * load), cli_check.c (-z), cli_ctl.c (-o, -I, and the socket to gwe-netd),
- * cli_status.c (status), cli_out.c (how outside text is printed).
+ * cli_status.c (status), cli_out.c (how outside text is printed),
+ * cli_info.c (-p, -e, --mac-address, --download-latest), cli_build.c and
+ * cli_pack.c (-x, -w, -y: building an app from a buildfile).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,11 +15,13 @@
 #include "../common/config.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "cli_build.h"
 #include "cli_check.h"
 #include "cli_conf.h"
 #include "cli_ctl.h"
+#include "cli_info.h"
 
-enum { OPT_SIG = 256, OPT_PUBKEY, OPT_JSON, OPT_TIMEOUT };
+enum { OPT_SIG = 256, OPT_PUBKEY, OPT_JSON, OPT_TIMEOUT, OPT_MAC, OPT_DOWNLOAD };
 
 /* -c -r -m -P -u -i -l -d -t -a: each flag's long name and the key it sets. */
 static const struct {
@@ -50,10 +54,21 @@ static const struct option other_opts[] = {
 	{ "gateway-cfg", no_argument, NULL, 'g' },
 	{ "install-apps", required_argument, NULL, 'I' },
 	{ "once", no_argument, NULL, 'o' },
+	{ "product-id", required_argument, NULL, 'P' },		/* Gateway Engine's spelling */
+	{ "path", no_argument, NULL, 'p' },
+	{ "engine-conf", no_argument, NULL, 'e' },
+	{ "mac-address", required_argument, NULL, OPT_MAC },
+	{ "download-latest", required_argument, NULL, OPT_DOWNLOAD },
+	{ "create-buildfile", no_argument, NULL, 'x' },
+	{ "check-buildfile", required_argument, NULL, 'w' },
+	{ "build-app-tarball", required_argument, NULL, 'y' },
+	{ "build-app", required_argument, NULL, 'y' },		/* the spelling of GE's guides */
+	{ "app-name", required_argument, NULL, 'n' },
+	{ "app-version", required_argument, NULL, 's' },
 };
 #define NOTHER		(sizeof(other_opts) / sizeof(other_opts[0]))
 
-/* A --set flag, -C or -g, kept in command-line order. */
+/* A --set flag, -C, -g, -e, -p or --mac-address, kept in command-line order. */
 struct local_op {
 	int		 opt;
 	const char	*arg;
@@ -68,7 +83,36 @@ struct gwe_args {
 	char			**files;	/* -I FILE...; argc + 1 entries */
 	int			 nfiles;
 	int			 once, status;
+	struct cli_build_opts	 bld;	/* -x -w -y, -n -s */
+	int			 build;	/* 'x', 'w' or 'y'; 0 for none */
+	const char		*download;	/* --download-latest AREA */
 };
+
+/* The sections the --set flags changed and no -g or -e printed since, in order. */
+struct echo {
+	const char	*sec[2];
+	int		 n;
+};
+
+static void
+usage_vendor(FILE *fp)
+{
+	fprintf(fp,
+	    "  -p, --path              print the directory gwe is installed in\n"
+	    "  -e, --engine-conf       print the [engine] settings, defaults filled in\n"
+	    "      --mac-address IFACE print IFACE's MAC as activation's serial number\n"
+	    "      --download-latest AREA\n"
+	    "                          refused: gwe is updated by its package manager\n"
+	    "  -x, --create-buildfile  write %s here (-n NAME, -s VERSION)\n"
+	    "  -w, --check-buildfile FILE\n"
+	    "                          print [PASS] or each problem; exit 0 or 1\n"
+	    "  -y, --build-app-tarball FILE, --build-app FILE\n"
+	    "                          build NAME.vVERSION.tar.gz beside FILE, check it,\n"
+	    "                          print its path; exit 0 built, 1 refused or failed\n"
+	    "  -n, --app-name NAME     -s, --app-version VERSION   for -x\n"
+	    "  -h, --help              this text\n"
+	    "  -V, -v, --version       print the version\n", CLI_BUILDFILE);
+}
 
 static void
 usage(FILE *fp)
@@ -80,6 +124,8 @@ usage(FILE *fp)
 	    "       gwe [-f config] -z FILE [--sig SIGFILE] [--pubkey KEYFILE]\n"
 	    "       gwe [-f config] [-c CIK] [-r VENDOR] [-m MODEL] [-P PRODUCT] [-u UUID]\n"
 	    "           [-i IFACE] [-l SECS] [-d LEVEL] [-t SECS] [-a AGENT] [-C] [-g]\n"
+	    "           [-e] [-p] [--mac-address IFACE]\n"
+	    "       gwe -x [-n NAME] [-s VERSION] | -w BUILDFILE | [-f config] -y BUILDFILE\n"
 	    "       gwe -h | -v\n"
 	    "  -f FILE                 configuration file (default %s)\n"
 	    "  status [--json]         installed apps, last and next check-in, last\n"
@@ -98,25 +144,28 @@ usage(FILE *fp)
 	    "                          run the verifier's checks on FILE in its sandbox;\n"
 	    "                          exit 0 accepted, 1 refused, 2 usage or I/O error\n"
 	    "      --pubkey KEYFILE    trust only this key (default: every *.pub in keys_dir)\n"
-	    "  -C, --gateway-cik       print the CIK in use (netd's state, else the config)\n"
+	    "  -C, --gateway-cik       print the CIK in use (netd's state, else the\n"
+	    "                          config), '' before activation\n"
 	    "  -g, --gateway-cfg       print the [device] section\n"
 	    "  -c, --set-cik CIK       set [device] cik\n"
 	    "  -r, --set-vendor V      set [device] vendor\n"
 	    "  -m, --set-model M       set [device] model\n"
-	    "  -P, --set-product-id P  set [device] vendor and model\n"
+	    "  -P, --set-product-id P, --product-id P\n"
+	    "                          set [device] vendor and model\n"
 	    "  -u, --set-uuid UUID     set [device] uuid\n"
 	    "  -i, --set-iface IFACE   set [device] iface\n"
 	    "  -l, --set-act-retry-interval SECS\n"
 	    "                          set [engine] act_retry_interval\n"
 	    "  -d, --set-debug-level LEVEL\n"
-	    "                          set [engine] debug_level\n"
+	    "                          set [engine] debug_level (with -x -w -y: this\n"
+	    "                          run's, the file untouched)\n"
 	    "  -t, --set-update-interval SECS\n"
 	    "                          set [engine] update_interval (whole number >= 1)\n"
 	    "                          and drop the interval gwe-netd stored\n"
-	    "  -a, --set-user-agent UA set [engine] user_agent\n"
-	    "  -h, --help              this text\n"
-	    "  -V, -v, --version       print the version\n",
+	    "  -a, --set-user-agent UA set [engine] user_agent ('' for the default)\n"
+	    "                          the --set flags print each section they changed\n",
 	    GWE_CONF_DEFAULT, CLI_STATUS_TIMEOUT, CLI_ONCE_TIMEOUT, CLI_INSTALL_SLACK);
+	usage_vendor(fp);
 }
 
 static const struct option *
@@ -145,42 +194,161 @@ is_setter(int opt)
 	return 0;
 }
 
-/* One --set flag, -C or -g.  0, or 1 with the reason printed. */
-static int
-local_one(const char *conf, const struct local_op *op)
+/* The section a --set flag edits; NULL for the flags that only print. */
+static const char *
+setter_section(int opt)
 {
-	struct gwe_config cfg;
-	char err[CONF_ERR_MAX];
 	size_t i;
-	int rc = -1;
+
+	for (i = 0; i < NSETTERS; i++)
+		if (setters[i].opt == opt)
+			return setters[i].section;
+	return NULL;
+}
+
+static void
+echo_mark(struct echo *e, const char *sec)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (strcmp(e->sec[i], sec) == 0)
+			return;
+	e->sec[e->n++] = sec;
+}
+
+static void
+echo_clear(struct echo *e, const char *sec)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (strcmp(e->sec[i], sec) == 0) {
+			e->sec[i] = e->sec[--e->n];
+			return;
+		}
+}
+
+/* One --set flag: 0, or -1 with err set. */
+static int
+set_one(const char *conf, const struct local_op *op, char *err, size_t errlen)
+{
+	size_t i;
 
 	switch (op->opt) {
 	case 'P':
-		rc = cli_conf_set_product(conf, op->arg, err, sizeof(err));
-		break;
+		return cli_conf_set_product(conf, op->arg, err, errlen);
 	case 't':
-		rc = cli_conf_set_interval(conf, op->arg, err, sizeof(err));
-		break;
-	case 'g':
-		rc = cli_conf_print_section(conf, "device", stdout, err, sizeof(err));
-		break;
-	case 'C':
-		if (cli_conf_load(conf, 0, &cfg) == -1)
-			return 1;
-		rc = cli_conf_cik(&cfg, stdout, err, sizeof(err));
-		break;
-	default:
-		for (i = 0; i < NSETTERS; i++)
-			if (setters[i].opt == op->opt)
-				rc = cli_conf_set(conf, setters[i].section, setters[i].key,
-				    op->arg, err, sizeof(err));
+		return cli_conf_set_interval(conf, op->arg, err, errlen);
+	case 'a':	/* '' restores the default, as in Gateway Engine */
+		if (op->arg[0] == '\0')
+			return cli_conf_unset(conf, "engine", "user_agent", err, errlen);
 		break;
 	}
+	for (i = 0; i < NSETTERS; i++)
+		if (setters[i].opt == op->opt)
+			return cli_conf_set(conf, setters[i].section, setters[i].key,
+			    op->arg, err, errlen);
+	return gwe_errf(err, errlen, "no such --set flag");
+}
+
+/* -C, -g, -e, -p or --mac-address: 0, or -1 with err set (or printed: err empty). */
+static int
+print_one(const struct gwe_args *a, const struct local_op *op, char *err,
+    size_t errlen)
+{
+	struct gwe_config cfg;
+
+	switch (op->opt) {
+	case 'g':
+		return cli_conf_print_section(a->chk.conf, "device", stdout, err, errlen);
+	case 'e':
+		return cli_info_engine(a->chk.conf, !a->chk.conf_given, stdout, err, errlen);
+	case 'p':
+		return cli_info_path(stdout, err, errlen);
+	case OPT_MAC:
+		return cli_info_mac(op->arg, stdout, err, errlen);
+	default:	/* 'C' */
+		if (cli_conf_load(a->chk.conf, 0, &cfg) == -1)
+			return -1;
+		return cli_conf_cik(&cfg, stdout, err, errlen);
+	}
+}
+
+/* One local flag.  0, or 1 with the reason printed. */
+static int
+local_one(const struct gwe_args *a, const struct local_op *op, struct echo *e)
+{
+	char err[CONF_ERR_MAX] = "";
+	const char *sec = setter_section(op->opt);
+	int rc;
+
+	if (sec != NULL)
+		rc = set_one(a->chk.conf, op, err, sizeof(err));
+	else
+		rc = print_one(a, op, err, sizeof(err));
 	if (rc == -1) {
-		fprintf(stderr, "gwe: %s\n", err);
+		if (err[0] != '\0')
+			fprintf(stderr, "gwe: %s\n", err);
 		return 1;
 	}
+	if (sec != NULL)
+		echo_mark(e, sec);
+	else if (op->opt == 'g' || op->opt == 'e')
+		echo_clear(e, op->opt == 'g' ? "device" : "engine");
 	return 0;
+}
+
+/*
+ * The local flags in the order given, stopping at the first that fails;
+ * then, as Gateway Engine does, each section the --set flags changed.
+ */
+static int
+local_ops(const struct gwe_args *a)
+{
+	struct echo e = { { NULL, NULL }, 0 };
+	char err[CONF_ERR_MAX];
+	int i;
+
+	for (i = 0; i < a->nops; i++)
+		if (local_one(a, &a->ops[i], &e) != 0)
+			return 1;
+	for (i = 0; i < e.n; i++)
+		if (cli_conf_print_section(a->chk.conf, e.sec[i], stdout, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "gwe: %s\n", err);
+			return 1;
+		}
+	return 0;
+}
+
+/* The flags that take no configuration: -x -w -y -n -s --download-latest. */
+static int
+take_vendor_opt(struct gwe_args *a, int ch, char *arg)
+{
+	switch (ch) {
+	case OPT_DOWNLOAD:
+		if (!cli_info_release_area(arg)) {
+			fprintf(stderr, "gwe: --download-latest: '%s' is not one of "
+			    "gmq-master, gmq-dev, baseline-master, baseline-dev\n", arg);
+			return 2;
+		}
+		a->download = arg;
+		return -1;
+	case 'n':
+		a->bld.name = arg;
+		return -1;
+	case 's':
+		a->bld.version = arg;
+		return -1;
+	}
+	if (a->build != 0 && a->build != ch) {
+		fprintf(stderr, "gwe: -x, -w and -y each go alone\n");
+		return 2;
+	}
+	a->build = ch;
+	a->bld.file = arg;
+	return -1;
 }
 
 /* One option into a.  -1 to go on, or the exit status (-h, -V, a bad flag). */
@@ -229,16 +397,27 @@ take_opt(struct gwe_args *a, int ch, char *arg)
 		break;
 	case 'C':
 	case 'g':
+	case 'e':
+	case 'p':
+	case OPT_MAC:
 		a->ops[a->nops].opt = ch;
-		a->ops[a->nops++].arg = NULL;
+		a->ops[a->nops++].arg = arg;
 		break;
+	case 'x':
+	case 'w':
+	case 'y':
+	case 'n':
+	case 's':
+	case OPT_DOWNLOAD:
+		return take_vendor_opt(a, ch, arg);
 	default:
 		if (!is_setter(ch)) {
 			usage(stderr);
 			return 2;
 		}
 		a->ops[a->nops].opt = ch;
-		a->ops[a->nops++].arg = arg;
+		/* Gateway Engine's guides write an empty value as '' */
+		a->ops[a->nops++].arg = strcmp(arg, "''") == 0 ? "" : arg;
 		break;
 	}
 	return -1;
@@ -275,11 +454,18 @@ check_combination(const struct gwe_args *a)
 	const struct cli_check_opts *chk = &a->chk;
 	int actions;
 
+	if (a->download != NULL)	/* whatever else is asked */
+		return cli_info_download_refused(a->download);
 	actions = (chk->file != NULL) + (a->nfiles > 0) + a->once + a->status +
-	    (a->nops > 0);
+	    (a->nops > 0) + (a->build != 0);
 	if (actions > 1) {
-		fprintf(stderr, "gwe: status, -o, -I and -z each go alone (the --set "
-		    "flags, -C and -g may be combined)\n");
+		fprintf(stderr, "gwe: status, -o, -I, -z, -x, -w and -y each go alone "
+		    "(the --set flags, -C, -g, -e, -p and --mac-address may be "
+		    "combined)\n");
+		return 2;
+	}
+	if ((a->bld.name != NULL || a->bld.version != NULL) && a->build != 'x') {
+		fprintf(stderr, "gwe: --app-name and --app-version go with -x\n");
 		return 2;
 	}
 	if (actions == 0) {
@@ -299,11 +485,47 @@ check_combination(const struct gwe_args *a)
 	return -1;
 }
 
+/*
+ * With -x, -w or -y, -d LEVEL is this run's log level (Gateway Engine's
+ * guides write "gwe --build-app FILE -d DEBUG"), not an edit of the file.
+ * -1 to go on, or 2 with the reason printed.
+ */
+static int
+build_level(struct gwe_args *a)
+{
+	struct gwe_config scratch;
+	char err[CONF_ERR_MAX];
+	int i;
+
+	if (a->build == 0 || a->nops == 0)
+		return -1;
+	for (i = 0; i < a->nops; i++)
+		if (a->ops[i].opt != 'd')
+			return -1;	/* check_combination says what goes alone */
+	config_defaults(&scratch);
+	for (i = 0; i < a->nops; i++)
+		if (config_set(&scratch, "engine", "debug_level", a->ops[i].arg, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "gwe: -d: %s\n", err);
+			return 2;
+		}
+	log_init("gwe", 1, scratch.debug_level);
+	a->nops = 0;
+	return -1;
+}
+
 static int
 run(struct gwe_args *a)
 {
-	int i;
-
+	if (a->build == 'x')
+		return cli_build_create(&a->bld);
+	if (a->build == 'w')
+		return cli_build_check(&a->bld);
+	if (a->build == 'y') {
+		a->bld.conf = a->chk.conf;
+		a->bld.conf_given = a->chk.conf_given;
+		return cli_build_app(&a->bld);
+	}
 	if (a->chk.file != NULL)
 		return cli_check_tarball(&a->chk);
 	a->ctl.conf = a->chk.conf;
@@ -316,11 +538,7 @@ run(struct gwe_args *a)
 		return cli_ctl_once(&a->ctl);
 	if (a->nfiles > 0)
 		return cli_ctl_install(&a->ctl);
-	/* --set flags in the order given, stopping at the first that fails; then -C, -g. */
-	for (i = 0; i < a->nops; i++)
-		if (local_one(a->chk.conf, &a->ops[i]) != 0)
-			return 1;
-	return 0;
+	return local_ops(a);
 }
 
 /* Everything but the two arrays, which main() owns (argc + 1 entries each). */
@@ -335,12 +553,12 @@ gwe_main(int argc, char **argv, struct local_op *ops, char **files)
 	a.chk.conf = GWE_CONF_DEFAULT;
 	a.ops = ops;
 	a.files = files;
-	while ((ch = getopt_long(argc, argv, "a:Cc:d:f:ghI:i:l:m:oP:r:t:u:Vvz:", lo,
+	while ((ch = getopt_long(argc, argv, "a:Cc:d:ef:ghI:i:l:m:n:oP:pr:s:t:u:Vvw:xy:z:", lo,
 	    NULL)) != -1)
 		if ((rc = take_opt(&a, ch, optarg)) != -1)
 			return rc;
 	if ((rc = take_operands(&a, argc, argv)) != -1 ||
-	    (rc = check_combination(&a)) != -1)
+	    (rc = build_level(&a)) != -1 || (rc = check_combination(&a)) != -1)
 		return rc;
 	return run(&a);
 }

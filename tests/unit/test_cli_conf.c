@@ -1,7 +1,8 @@
 /*
  * gwe's configuration edits (cli/cli_conf.c): every --set flag's
  * key, byte-for-byte keeping of everything else, refusals that leave the
- * file alone, the file's mode, -P, -t and netd's stored interval, -g, -C.
+ * file alone, the file's mode, -P, -t and netd's stored interval, -g, -C,
+ * and -a '' removing the key so the default applies again.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -486,9 +487,9 @@ test_cik_sources(void **state)
 	(void)state;
 	config_defaults(&cik_cfg);
 	snprintf(cik_cfg.state_dir, sizeof(cik_cfg.state_dir), "%s", dir);
-	/* nothing anywhere: an empty line */
+	/* nothing anywhere: '', as Gateway Engine prints it before activation */
 	out = capture(print_cik);
-	assert_string_equal(out, "\n");
+	assert_string_equal(out, "''\n");
 	free(out);
 	/* the config's */
 	gwe_strlcpy(cik_cfg.cik, CIK_A, sizeof(cik_cfg.cik));
@@ -521,6 +522,54 @@ test_cik_sources(void **state)
 	assert_int_equal(cli_conf_cik(&cik_cfg, stdout, err, sizeof(err)), -1);
 }
 
+/* ---- -a '': the key removed, everything else kept ------------------------ */
+
+static void
+test_unset_restores_default(void **state)
+{
+	struct gwe_config cfg;
+	char def[CONF_STR_MAX];
+	static const char two[] =
+	    "[engine]\n"
+	    "user_agent = acme/1 ; the vendor's\n"
+	    "update_interval = 600\n"
+	    "\n"
+	    "[custom]\n"
+	    "user_agent = not ours\n"
+	    "[engine]\n"
+	    "long_poll = true\n";
+
+	(void)state;
+	config_defaults(&cfg);
+	gwe_strlcpy(def, cfg.user_agent, sizeof(def));
+	tu_write_file(conf, two);
+	assert_int_equal(cli_conf_unset(conf, "engine", "user_agent", err, sizeof(err)), 0);
+	/* the line goes, inline comment and all; a foreign section's key stays */
+	assert_text(conf,
+	    "[engine]\n"
+	    "update_interval = 600\n"
+	    "\n"
+	    "[custom]\n"
+	    "user_agent = not ours\n"
+	    "[engine]\n"
+	    "long_poll = true\n");
+	load_ok(&cfg);
+	assert_string_equal(cfg.user_agent, def);
+	assert_int_equal(cfg.update_interval, 600);
+	/* again: nothing to remove, nothing changed */
+	assert_int_equal(cli_conf_unset(conf, "engine", "user_agent", err, sizeof(err)), 0);
+	load_ok(&cfg);
+	assert_string_equal(cfg.user_agent, def);
+	/* a file the daemons refuse is not edited */
+	tu_write_file(conf, "[engine]\nuser_agent = a\nbogus = 1\n");
+	assert_int_equal(cli_conf_unset(conf, "engine", "user_agent", err, sizeof(err)), -1);
+	assert_text(conf, "[engine]\nuser_agent = a\nbogus = 1\n");
+	/* a missing file stays missing */
+	unlink(conf);
+	assert_int_equal(cli_conf_unset(conf, "engine", "user_agent", err, sizeof(err)), 0);
+	assert_int_equal(access(conf, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -539,6 +588,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_interval_drops_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cik_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unset_restores_default, setup, teardown),
 	};
 
 	log_init("test_cli_conf", 1, LOG_LVL_ERR);
