@@ -55,7 +55,8 @@ INSD_OBJS = daemons/installd/installd.o daemons/installd/ins_check.o \
 	    daemons/installd/ins_extract.o daemons/installd/ins_run.o \
 	    daemons/installd/ins_serve.o daemons/installd/ins_state.o \
 	    $(SIG) $(filter-out common/priv.o,$(COMMON)) $(IPC)
-GWE_OBJS  = cli/gwe.o cli/cli_check.o cli/cli_conf.o cli/cli_ctl.o cli/cli_out.o \
+GWE_OBJS  = cli/gwe.o cli/cli_build.o cli/cli_check.o cli/cli_conf.o cli/cli_ctl.o \
+	    cli/cli_info.o cli/cli_out.o cli/cli_pack.o \
 	    cli/cli_status.o $(VFYLIB) \
 	    $(COMMON) $(IPC) common/buf.o $(IPC_SEND)
 
@@ -66,7 +67,7 @@ INSD_LIBS = $(call lib,libarchive libsodium inih)
 print-installd-objs:
 	@echo $(INSD_OBJS)
 
-GWE_LIBS  = $(call lib,libarchive libsodium libseccomp inih)
+GWE_LIBS  = $(call lib,json-c libarchive libsodium libseccomp inih)
 COMMON_LIBS = $(call lib,inih)
 
 # Everything without a main(), for unit tests and fuzz targets.
@@ -84,7 +85,7 @@ HELPER_BINS = $(patsubst tests/helpers/%.c,$(O)/tests/%,$(HELPER_SRCS))
 FUZZ_SRCS = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all deps check check-asan fuzz fuzz-smoke install clean demo tests docs \
-	analyze valgrind check-faults check-hostile bench
+	analyze valgrind check-faults check-powerloss check-hostile bench bench-herd deb check-systemd
 all: $(PROGS)
 
 # ---- dependencies -------------------------------------------------------
@@ -93,7 +94,7 @@ DEBS = build-essential pkg-config clang libclang-rt-14-dev \
        libseccomp-dev libinih-dev libcmocka-dev \
        python3 openssl curl minisign iproute2 procps \
        systemd mandoc man-db supervisor cppcheck clang-tidy valgrind strace \
-       universal-ctags
+       universal-ctags fuse3 libfuse3-dev
 
 deps:
 	@sh tests/deps.sh $(DEBS)
@@ -182,12 +183,32 @@ check-faults: deps
 	$(MAKE) all
 	@bash tests/faults/check-faults.sh $(O)
 
+# Power cuts: state_dir on plfs (tests/powerloss/plfs.c, a FUSE filesystem that
+# keeps only what was fsynced), a cut before each durable step of an install
+# and at seeded random points (POWERLOSS_SEED, POWERLOSS_CUTS), the invariants
+# of check-faults after each.  Root; under 10 minutes on 2 cores.
+$(O)/tests/plfs: tests/powerloss/plfs.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(shell pkg-config --cflags fuse3) \
+		-o $@ $< $(shell pkg-config --libs fuse3)
+check-powerloss: deps
+	$(MAKE) all $(O)/tests/plfs
+	@timeout 900 bash tests/powerloss/check-powerloss.sh $(O)
+
 # Measure it (bench/bench.sh, as root, about 14 minutes on 2 cores): the
 # pipeline against curl + minisign -V + tar -xzf, memory, wire cost of a
 # check-in, reaction time, verifier throughput; one table, bench/results.md.
+# Then the herd (about 12 minutes more).
 bench: deps
 	$(MAKE) all
 	@GWE_BUILD=$(CURDIR)/$(O) bash bench/bench.sh
+	@GWE_BUILD=$(CURDIR)/$(O) bash bench/herd.sh
+
+# The herd alone (bench/herd.sh, as root, under 12 minutes): 1,000 gwe-netd
+# through a 5-minute platform outage; the section "The herd" of bench/results.md.
+bench-herd: deps
+	$(MAKE) all
+	@GWE_BUILD=$(CURDIR)/$(O) bash bench/herd.sh
 
 # ---- docs ---------------------------------------------------------------------
 docs: $(O)/tests/gen_protocol_doc
@@ -223,6 +244,31 @@ install: all
 		done; \
 	fi
 
+# ---- the Debian package and a real systemd ----------------------------------
+# make deb: $(O)/deb/gwe_$(VERSION)_<arch>.deb by dpkg-buildpackage -us -uc -b
+# (debian/: this Makefile's build and install, PREFIX=/usr) on a copy of the
+# tree's files in $(O)/deb/src (removed after), then lintian (errors fail).
+# make check-systemd: that package in a Debian 12 container booted with
+# systemd-nspawn (tests/systemd/check-systemd.sh).  Both install what they need.
+DEB_TOOLS = debhelper dpkg-dev fakeroot lintian
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE = $(O)/deb/gwe_$(VERSION)_$(DEB_ARCH).deb
+# The tree's files: what git tracks or would (find, outside a git checkout).
+DEB_SRCS = $(shell { git ls-files && git ls-files --others --exclude-standard; } 2>/dev/null || \
+	     find . -path ./.git -prune -o -type f -print | sed 's|^\./||')
+$(DEB_FILE): $(filter-out build%,$(wildcard $(DEB_SRCS)))
+	@sh tests/deps.sh $(DEBS) $(DEB_TOOLS)
+	rm -rf $(O)/deb && mkdir -p $(O)/deb/src
+	@printf '%s\n' $(filter-out build%,$(wildcard $(DEB_SRCS))) | tar -cf - -T - | \
+		tar -C $(O)/deb/src -xf -
+	cd $(O)/deb/src && dpkg-buildpackage -us -uc -b -J2 --post-clean
+	rm -rf $(O)/deb/src
+deb: $(DEB_FILE)
+	lintian --fail-on error --info $(O)/deb/gwe_$(VERSION)_$(DEB_ARCH).changes
+check-systemd: $(DEB_FILE)
+	@sh tests/deps.sh mmdebstrap systemd-container
+	@GWE_BUILD=$(CURDIR)/$(O) timeout 900 bash tests/systemd/check-systemd.sh $(DEB_FILE)
+
 # ---- demo ---------------------------------------------------------------------
 # The main job on an embedded default: see demo/demo.sh.
 demo: deps
@@ -232,4 +278,5 @@ demo: deps
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(O) build-fuzz -name '*.d' 2>/dev/null)
+# ($(O)/deb holds make deb's own copy of the tree and its build: not ours.)
+-include $(shell find $(O) build-fuzz -path '$(O)/deb' -prune -o -name '*.d' -type f -print 2>/dev/null)
