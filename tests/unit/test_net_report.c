@@ -245,7 +245,7 @@ test_engine_dashboard(void **state)
 	apps.n = NET_APPS_MAX;
 	for (i = 0; i < apps.n; i++) {
 		memset(apps.e[i].app, 'a', IPC_APP_LEN - 1);
-		snprintf(apps.e[i].app + IPC_APP_LEN - 4, 4, "%03zu", i);
+		snprintf(apps.e[i].app + IPC_APP_LEN - 4, 4, "%03u", (unsigned)(i % 1000));
 		memset(apps.e[i].version, '9', IPC_VER_LEN - 1);
 		apps.e[i].status = IPC_ST_INSTALLED;
 		apps.e[i].exit_code = INT32_MIN;
