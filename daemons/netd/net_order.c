@@ -416,17 +416,15 @@ take_result(struct netd *nd, const struct ipc_result *res)
 void
 net_order_stray(struct netd *nd, const struct ipc_result *res)
 {
-	char text[IPC_OUTPUT_MAX + 1];
-	size_t n;
-
 	if (take_result(nd, res))
 		return;
 	/*
-	 * No order journaled: it left the disk only once every entry had its
-	 * result queued, so this is one of them again (its ACK was lost to a
-	 * cut).  Queued twice it would be reported twice.
+	 * An update result the journal does not wait for: its entry was done,
+	 * and an entry is done only once its result is queued (an order leaves
+	 * the disk only once every entry is), so this is one of them again, its
+	 * ACK lost to a cut.  Queued twice it would be reported twice.
 	 */
-	if (res->origin == IPC_ORIGIN_OTA && !net_order_pending(nd)) {
+	if (res->origin == IPC_ORIGIN_OTA) {
 		log_info("result from before the restart queued already job=%" PRIu64
 		    " name=%s", res->job, res->name);
 		(void)net_vfy_ack(nd, res->job);
@@ -434,13 +432,6 @@ net_order_stray(struct netd *nd, const struct ipc_result *res)
 	}
 	log_info("result arrived job=%" PRIu64 " name=%s status=%u origin=%u waited=no",
 	    res->job, res->name, res->status, res->origin);
-	if (res->origin == IPC_ORIGIN_OTA) {
-		n = net_result_text(res, text, sizeof(text));
-		if (net_queue_push(nd, text, n, 0, 0) == -1) {
-			log_warn("result not queued job=%" PRIu64, res->job);
-			return;
-		}
-	}
 	(void)net_vfy_ack(nd, res->job);
 }
 
